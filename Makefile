@@ -1,0 +1,52 @@
+# The README's commands. Everything runs inside .venv, which these targets create.
+#   make demo   create the environment, build the demo workspace, scan it, print where the report is
+#   make test   install what the tests need and run every test
+#   make lab    install JupyterLab and open the demo workspace in it
+#   make bench  run the speed measurements in benchmarks/
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt
+DEMO   ?= nbsec-demo
+
+# torch on a small machine spin-waits with more than one thread (toolchain.md).
+export OMP_NUM_THREADS := 1
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: demo test lab bench lint clean
+
+$(VENV)/.core: pyproject.toml constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) -e .
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.core
+	$(PIP) -e ".[dev]"
+	touch $@
+
+$(VENV)/.lab: $(VENV)/.core
+	$(PIP) -e ".[lab]"
+	# rfc3987-syntax adds 3-5 s to every process that imports jsonschema (toolchain.md).
+	$(PY) -m pip uninstall -y -q rfc3987-syntax || true
+	touch $@
+
+demo: $(VENV)/.core
+	$(VENV)/bin/nbsec demo $(DEMO)
+
+test: $(VENV)/.dev
+	$(PY) -m pytest -q
+
+lint: $(VENV)/.dev
+	$(VENV)/bin/ruff check nbsec tests benchmarks
+	$(VENV)/bin/mypy
+
+lab: $(VENV)/.lab
+	$(VENV)/bin/nbsec demo $(DEMO) --no-scan
+	$(VENV)/bin/jupyter lab --notebook-dir=$(DEMO)
+
+bench: $(VENV)/.dev
+	$(PY) benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) $(DEMO) build dist .pytest_cache .mypy_cache .ruff_cache

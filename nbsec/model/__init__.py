@@ -1,0 +1,44 @@
+"""The one Finding/Report model. Stdlib only; imports nothing else from nbsec."""
+
+from nbsec.model.finding import Confidence, Finding, Location, Reference, Severity
+from nbsec.model.report import (
+    REPORT_MIME_TYPE,
+    SCHEMA_VERSION,
+    Check,
+    Metric,
+    Report,
+    ScanError,
+    Suppressed,
+    Target,
+    utc_now_iso,
+)
+from nbsec.model.taxonomy import Rule, all_rules, get_rule, reference, register_rule
+
+__all__ = [
+    "REPORT_MIME_TYPE",
+    "SCHEMA_VERSION",
+    "Check",
+    "Confidence",
+    "Finding",
+    "Location",
+    "Metric",
+    "Reference",
+    "Report",
+    "Rule",
+    "ScanError",
+    "Severity",
+    "Suppressed",
+    "Target",
+    "all_rules",
+    "get_rule",
+    "reference",
+    "utc_now_iso",
+    "register_rule",
+]
+
+
+def schema_path() -> str:
+    """Filesystem path of the shipped report.v1.json schema."""
+    from pathlib import Path
+
+    return str(Path(__file__).with_name("schema") / "report.v1.json")

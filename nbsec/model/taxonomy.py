@@ -1,0 +1,104 @@
+"""The rule catalogue and the framework identifiers findings point at.
+
+Scanners declare their rules here; `nbsec rules` and `nbsec explain` read them,
+SARIF writes them as `tool.driver.rules`, and a contract test checks every one.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from nbsec.model.finding import Confidence, Reference, Severity
+
+RULE_ID_PATTERN = re.compile(r"^NBSEC-[A-Z]+-\d{3}$")
+
+# Rule-id namespaces and what they cover (design.md).
+CATEGORIES = {
+    "ART": "model artifacts",
+    "NB": "notebooks and code",
+    "DEP": "supply chain",
+    "ADV": "adversarial robustness",
+    "PRIV": "privacy",
+    "LLM": "LLM applications",
+    "TM": "threat model",
+    "LIN": "lineage",
+    "SCAN": "the scan itself",
+}
+
+_URLS = {
+    "CWE": lambda i: f"https://cwe.mitre.org/data/definitions/{i.removeprefix('CWE-')}.html",
+    "MITRE ATLAS": lambda i: f"https://atlas.mitre.org/techniques/{i}",
+    "OWASP ML Top 10": lambda i: "https://owasp.org/www-project-machine-learning-security-top-10/",
+    "OWASP LLM Top 10": lambda i: "https://genai.owasp.org/llm-top-10/",
+    "NIST AI RMF": lambda i: "https://airc.nist.gov/airmf-resources/airmf/",
+}
+
+
+def reference(framework: str, ident: str) -> Reference:
+    """A Reference with the public URL for frameworks that have one."""
+    make = _URLS.get(framework)
+    return Reference(framework=framework, id=ident, url=make(ident) if make else None)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One check with a stable id. Severity and confidence are separate defaults.
+
+    `sample_trigger` must make the rule fire and `sample_clean` must not; what a
+    sample is (code cell source, bytes recipe, ...) depends on the scanner, and
+    the contract tests run both through the scanner that owns the rule.
+    """
+
+    id: str
+    title: str
+    severity: Severity
+    category: str
+    description: str
+    remediation: str
+    references: tuple[Reference, ...]
+    confidence: Confidence = Confidence.HIGH
+    sample_trigger: str = ""
+    sample_clean: str = ""
+    scanner: str = ""
+    tags: tuple[str, ...] = field(default=())
+
+    @property
+    def namespace(self) -> str:
+        return self.id.split("-")[1]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "severity": self.severity.value,
+            "confidence": self.confidence.value,
+            "category": self.category,
+            "scanner": self.scanner,
+            "description": self.description,
+            "remediation": self.remediation,
+            "references": [r.to_dict() for r in self.references],
+        }
+
+
+_RULES: dict[str, Rule] = {}
+
+
+def register_rule(rule: Rule) -> Rule:
+    """Add a rule to the catalogue; ids are unique and never reused."""
+    if not RULE_ID_PATTERN.match(rule.id):
+        raise ValueError(f"rule id {rule.id!r} must look like NBSEC-XX-001")
+    existing = _RULES.get(rule.id)
+    if existing is not None and existing != rule:
+        raise ValueError(f"rule id {rule.id} is already registered by {existing.scanner!r}")
+    _RULES[rule.id] = rule
+    return rule
+
+
+def get_rule(rule_id: str) -> Rule | None:
+    return _RULES.get(rule_id.strip().upper())
+
+
+def all_rules() -> list[Rule]:
+    return sorted(_RULES.values(), key=lambda r: r.id)

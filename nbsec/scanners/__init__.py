@@ -1,0 +1,5 @@
+"""Scanners: each turns one kind of target into Findings. See base.py for the contract."""
+
+from nbsec.scanners.base import Scanner, register, registry
+
+__all__ = ["Scanner", "register", "registry"]

@@ -1,0 +1,178 @@
+"""Static analysis of code units: IPython syntax to Python, imports resolved, rules run.
+
+Nothing here executes the code it reads: sources are transformed as text by
+IPython's input transformer and parsed with `ast`.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from nbsec.scanners.notebook.reader import CodeUnit
+from nbsec.scanners.notebook.rules import CHECKS, Hit
+
+# Magics whose argument is Python code that will run: analyse it too.
+CODE_LINE_MAGICS = frozenset({"time", "timeit", "prun", "debug", "capture"})
+CODE_CELL_MAGICS = frozenset({"time", "timeit", "prun", "debug", "capture"})
+MAX_SNIPPET = 160
+MAX_LITERAL = 32
+
+
+@lru_cache(maxsize=1)
+def _transformer() -> Any:
+    try:
+        from IPython.core.inputtransformer2 import TransformerManager
+    except ImportError:  # IPython is a dependency, but a broken install must not crash scans
+        return None
+    return TransformerManager()
+
+
+def to_python(source: str) -> str:
+    """Turn magics and `!shell` lines into Python calls, keeping line numbers."""
+    manager = _transformer()
+    if manager is None or ("%" not in source and "!" not in source and "?" not in source):
+        return source
+    try:
+        return str(manager.transform_cell(source))
+    except Exception:  # IPython chokes on some invalid input; ast then reports it
+        return source
+
+
+@dataclass
+class ParseFailure:
+    unit: CodeUnit
+    line: int | None
+    message: str
+
+
+@dataclass
+class UnitHit:
+    unit: CodeUnit
+    hit: Hit
+    line: int
+    column: int
+    end_line: int | None
+    end_column: int | None
+    snippet: str
+
+
+@dataclass
+class Analyzer:
+    """Carries import aliases from cell to cell, as a kernel running them in order would."""
+
+    aliases: dict[str, str] = field(default_factory=dict)
+
+    def analyze(self, unit: CodeUnit) -> Iterator[UnitHit | ParseFailure]:
+        yield from self._analyze_source(unit, to_python(unit.source), line_offset=0, magic_call=None)
+
+    def _analyze_source(
+        self, unit: CodeUnit, source: str, line_offset: int, magic_call: ast.Call | None
+    ) -> Iterator[UnitHit | ParseFailure]:
+        try:
+            tree = ast.parse(source)
+        except SyntaxError as exc:
+            line = (exc.lineno or 1) + line_offset if magic_call is None else line_offset + 1
+            yield ParseFailure(unit, line, f"invalid Python ({exc.msg})")
+            return
+        except (ValueError, RecursionError, MemoryError) as exc:
+            yield ParseFailure(unit, None, f"cannot parse ({type(exc).__name__})")
+            return
+        self._collect_aliases(tree)
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            yield from self._magic_body(unit, node, line_offset)
+            name = self.resolve(node.func) or ""
+            for check in CHECKS:
+                for hit in check(name, node, self.resolve):
+                    yield self._place(unit, hit, node, line_offset, magic_call)
+
+    def _place(
+        self, unit: CodeUnit, hit: Hit, node: ast.Call, line_offset: int, magic_call: ast.Call | None
+    ) -> UnitHit:
+        if magic_call is not None and line_offset == magic_call.lineno - 1:
+            # Code inside a line magic's string: point at the magic's line.
+            return UnitHit(unit, hit, magic_call.lineno, magic_call.col_offset + 1, None, None, snippet(node))
+        return UnitHit(
+            unit,
+            hit,
+            node.lineno + line_offset,
+            node.col_offset + 1,
+            (node.end_lineno + line_offset) if node.end_lineno else None,
+            (node.end_col_offset + 1) if node.end_col_offset is not None else None,
+            snippet(node),
+        )
+
+    def _magic_body(self, unit: CodeUnit, call: ast.Call, line_offset: int) -> Iterator[UnitHit | ParseFailure]:
+        """get_ipython().run_line_magic('time', 'torch.load(p)') hides code in a string."""
+        func = call.func
+        if not (isinstance(func, ast.Attribute) and func.attr in ("run_line_magic", "run_cell_magic")):
+            return
+        args = [a.value if isinstance(a, ast.Constant) and isinstance(a.value, str) else None for a in call.args]
+        if not args or args[0] is None:
+            return
+        magic = args[0].lstrip("%")
+        if func.attr == "run_line_magic" and magic in CODE_LINE_MAGICS and len(args) > 1 and args[1]:
+            code = args[1].split(" ", 1)[1] if magic == "timeit" and args[1].startswith("-") else args[1]
+            yield from self._analyze_source(unit, code, call.lineno + line_offset - 1, call)
+        elif func.attr == "run_cell_magic" and magic in CODE_CELL_MAGICS and len(args) > 2 and args[2]:
+            # The cell body starts on the line after the %%magic line.
+            yield from self._analyze_source(unit, args[2], call.lineno + line_offset, None)
+
+    def _collect_aliases(self, tree: ast.AST) -> None:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.asname:
+                        self.aliases[alias.asname] = alias.name
+                    else:
+                        top = alias.name.split(".")[0]
+                        self.aliases[top] = top
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                for alias in node.names:
+                    if alias.name != "*":
+                        self.aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+            elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                # loader = pickle.loads; loader(data) -- an alias by assignment.
+                value = node.value
+                if isinstance(value, (ast.Name, ast.Attribute)):
+                    resolved = self.resolve(value)
+                    if resolved and "." in resolved:
+                        self.aliases[node.targets[0].id] = resolved
+
+    def resolve(self, node: ast.AST) -> str | None:
+        """Dotted name of an expression through the import aliases: t.load -> torch.load."""
+        if isinstance(node, ast.Name):
+            return self.aliases.get(node.id, node.id)
+        if isinstance(node, ast.Attribute):
+            base = self.resolve(node.value)
+            return f"{base}.{node.attr}" if base else None
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "__import__":
+            if node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
+                return node.args[0].value.split(".")[0]  # __import__('pickle').loads
+        return None
+
+
+class _ShortenLiterals(ast.NodeTransformer):
+    """Long string literals are cut in evidence: they may be data, paths or secrets."""
+
+    def visit_Constant(self, node: ast.Constant) -> ast.AST:
+        if isinstance(node.value, (str, bytes)) and len(node.value) > MAX_LITERAL:
+            cut = node.value[:12]
+            return ast.copy_location(ast.Constant(cut + ("…" if isinstance(cut, str) else b"...")), node)
+        return node
+
+
+def snippet(node: ast.AST) -> str:
+    import copy
+
+    try:
+        text = ast.unparse(_ShortenLiterals().visit(copy.deepcopy(node)))
+    except Exception:  # unparse of exotic nodes; evidence is a courtesy
+        return "<call>"
+    text = " ".join(text.split())
+    return text if len(text) <= MAX_SNIPPET else text[: MAX_SNIPPET - 1] + "…"

@@ -1,0 +1,277 @@
+"""Unsafe-code rules for notebook code cells and Python files.
+
+Each rule is a Rule (catalogue entry, with a sample that must trigger and one
+that must not) plus a check function over a resolved call. Calls are resolved
+through imports (`import torch as t; t.load(...)`, `from pickle import loads`),
+so aliasing does not hide them.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from nbsec.model import Confidence, Rule, Severity, reference
+
+SCANNER = "notebook-code"
+CATEGORY = "unsafe code"
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A rule firing on a call; severity/confidence override the rule default."""
+
+    rule: Rule
+    node: ast.AST
+    message: str
+    severity: Severity | None = None
+    confidence: Confidence | None = None
+
+
+CWE_502 = reference("CWE", "CWE-502")
+CWE_95 = reference("CWE", "CWE-95")
+ATLAS_MALICIOUS_MODEL = reference("MITRE ATLAS", "AML.T0011.000")
+ATLAS_SUPPLY_CHAIN_MODEL = reference("MITRE ATLAS", "AML.T0010.003")
+OWASP_ML06 = reference("OWASP ML Top 10", "ML06:2023")
+
+
+TORCH_LOAD = Rule(
+    id="NBSEC-NB-001",
+    title="torch.load without weights_only=True",
+    severity=Severity.HIGH,
+    confidence=Confidence.HIGH,
+    category=CATEGORY,
+    scanner=SCANNER,
+    description=(
+        "torch.load unpickles the checkpoint. With weights_only=False (or on torch < 2.6, "
+        "where it is the default) a crafted checkpoint runs arbitrary code when loaded."
+    ),
+    remediation=(
+        "Pass weights_only=True (register extra classes with torch.serialization.add_safe_globals), "
+        "or store weights as safetensors and load them with safetensors.torch.load_file."
+    ),
+    references=(CWE_502, ATLAS_MALICIOUS_MODEL, OWASP_ML06),
+    sample_trigger="import torch\nmodel = torch.load('model.pt', weights_only=False)\n",
+    sample_clean="import torch\nmodel = torch.load('model.pt', weights_only=True)\n",
+)
+
+PICKLE_LOAD = Rule(
+    id="NBSEC-NB-002",
+    title="Unsafe deserialization (pickle, joblib, dill, numpy allow_pickle, pandas read_pickle)",
+    severity=Severity.HIGH,
+    confidence=Confidence.MEDIUM,
+    category=CATEGORY,
+    scanner=SCANNER,
+    description=(
+        "pickle-based loaders execute code chosen by whoever wrote the file. Loading a model or "
+        "data file from outside your trust boundary this way is remote code execution."
+    ),
+    remediation=(
+        "Load only files you produced and verified (hash or signature), or switch to a data-only "
+        "format: safetensors for tensors, JSON/Parquet for data, skops for scikit-learn models. "
+        "Scan the file first with `nbsec scan FILE`."
+    ),
+    references=(CWE_502, ATLAS_MALICIOUS_MODEL, OWASP_ML06),
+    sample_trigger="import pickle\nwith open('model.pkl', 'rb') as f:\n    model = pickle.load(f)\n",
+    sample_clean="import json\nwith open('config.json') as f:\n    config = json.load(f)\n",
+)
+
+YAML_LOAD = Rule(
+    id="NBSEC-NB-003",
+    title="yaml.load without a safe loader",
+    severity=Severity.HIGH,
+    confidence=Confidence.HIGH,
+    category=CATEGORY,
+    scanner=SCANNER,
+    description=(
+        "yaml.load with the default or an unsafe Loader (and yaml.unsafe_load) constructs arbitrary "
+        "Python objects named in the document, which can run code."
+    ),
+    remediation="Use yaml.safe_load(...) or yaml.load(..., Loader=yaml.SafeLoader).",
+    references=(reference("CWE", "CWE-502"), OWASP_ML06),
+    sample_trigger="import yaml\nconfig = yaml.load(open('config.yaml'), Loader=yaml.Loader)\n",
+    sample_clean="import yaml\nconfig = yaml.safe_load(open('config.yaml'))\n",
+)
+
+TRUST_REMOTE_CODE = Rule(
+    id="NBSEC-NB-004",
+    title="trust_remote_code=True runs code downloaded with the model",
+    severity=Severity.HIGH,
+    confidence=Confidence.HIGH,
+    category=CATEGORY,
+    scanner=SCANNER,
+    description=(
+        "With trust_remote_code=True, Hugging Face loaders import and run Python files from the "
+        "model repository; whoever controls that repository (or a later revision) controls your process."
+    ),
+    remediation=(
+        "Remove trust_remote_code=True and use a model whose architecture ships with the library, "
+        "or pin revision= to a reviewed commit hash and vendor the code you reviewed."
+    ),
+    references=(reference("CWE", "CWE-494"), ATLAS_SUPPLY_CHAIN_MODEL, reference("OWASP ML Top 10", "ML06:2023")),
+    sample_trigger=(
+        "from transformers import AutoModel\n"
+        "model = AutoModel.from_pretrained('org/model', trust_remote_code=True)\n"
+    ),
+    sample_clean="from transformers import AutoModel\nmodel = AutoModel.from_pretrained('org/model')\n",
+)
+
+EVAL_EXEC = Rule(
+    id="NBSEC-NB-005",
+    title="eval/exec on a dynamic string",
+    severity=Severity.MEDIUM,
+    confidence=Confidence.MEDIUM,
+    category=CATEGORY,
+    scanner=SCANNER,
+    description=(
+        "eval and exec run whatever string they are given. When that string comes from data, a "
+        "model's output or a user, it is code injection."
+    ),
+    remediation=(
+        "Parse data with ast.literal_eval or json.loads; dispatch on known names with a dict "
+        "instead of building code; never pass model (LLM) output to eval/exec."
+    ),
+    references=(CWE_95, reference("OWASP LLM Top 10", "LLM05:2025")),
+    sample_trigger="user_input = input()\nresult = eval(user_input)\n",
+    sample_clean="import ast\nuser_input = input()\nresult = ast.literal_eval(user_input)\n",
+)
+
+RULES = (TORCH_LOAD, PICKLE_LOAD, YAML_LOAD, TRUST_REMOTE_CODE, EVAL_EXEC)
+
+
+# -- helpers -------------------------------------------------------------------
+
+
+def keyword(call: ast.Call, name: str) -> ast.keyword | None:
+    for kw in call.keywords:
+        if kw.arg == name:
+            return kw
+    return None
+
+
+def constant(node: ast.AST | None) -> object:
+    """The value of a literal, or the sentinel NOT_CONSTANT."""
+    if isinstance(node, ast.Constant):
+        return node.value
+    return NOT_CONSTANT
+
+
+NOT_CONSTANT = object()
+
+
+# -- checks ----------------------------------------------------------------------
+
+Check = Callable[[str, ast.Call, Callable[[ast.AST], str | None]], Iterator[Hit]]
+
+
+def check_torch_load(name: str, call: ast.Call, resolve: Callable[[ast.AST], str | None]) -> Iterator[Hit]:
+    if name not in ("torch.load", "torch.serialization.load"):
+        return
+    kw = keyword(call, "weights_only")
+    if kw is None:
+        yield Hit(
+            TORCH_LOAD,
+            call,
+            "weights_only not set: safe by default only on torch >= 2.6 and only while "
+            "TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD is unset",
+            severity=Severity.MEDIUM,
+            confidence=Confidence.MEDIUM,
+        )
+        return
+    value = constant(kw.value)
+    if value is True:
+        return
+    if value is NOT_CONSTANT:
+        yield Hit(TORCH_LOAD, call, "weights_only is computed at run time", confidence=Confidence.LOW,
+                  severity=Severity.MEDIUM)
+    else:
+        yield Hit(TORCH_LOAD, call, f"weights_only={value!r} unpickles arbitrary objects")
+
+
+_PICKLE_LOADERS = frozenset(
+    {
+        f"{module}.{func}"
+        for module in ("pickle", "cPickle", "_pickle", "dill", "cloudpickle")
+        for func in ("load", "loads", "Unpickler")
+    }
+    | {
+        "joblib.load",
+        "sklearn.externals.joblib.load",
+        "shelve.open",
+        "jsonpickle.decode",
+        "pandas.read_pickle",
+        "torch.package.PackageImporter",
+    }
+)
+
+
+def check_pickle_load(name: str, call: ast.Call, resolve: Callable[[ast.AST], str | None]) -> Iterator[Hit]:
+    if name in _PICKLE_LOADERS:
+        yield Hit(PICKLE_LOAD, call, f"{name} deserializes with pickle")
+        return
+    if name == "numpy.load":
+        kw = keyword(call, "allow_pickle")
+        if kw is None:
+            return
+        value = constant(kw.value)
+        if value is NOT_CONSTANT:
+            yield Hit(PICKLE_LOAD, call, "numpy.load with a computed allow_pickle", confidence=Confidence.LOW)
+        elif value:
+            yield Hit(PICKLE_LOAD, call, "numpy.load(allow_pickle=True) unpickles object arrays")
+
+
+_SAFE_YAML_LOADERS = ("SafeLoader", "CSafeLoader", "BaseLoader", "CBaseLoader")
+
+
+def check_yaml_load(name: str, call: ast.Call, resolve: Callable[[ast.AST], str | None]) -> Iterator[Hit]:
+    if name in ("yaml.unsafe_load", "yaml.unsafe_load_all"):
+        yield Hit(YAML_LOAD, call, f"{name} constructs arbitrary Python objects")
+        return
+    if name not in ("yaml.load", "yaml.load_all"):
+        return
+    loader_kw = keyword(call, "Loader")
+    loader = loader_kw.value if loader_kw is not None else (call.args[1] if len(call.args) > 1 else None)
+    if loader is None:
+        yield Hit(YAML_LOAD, call, f"{name} without Loader= (unsafe default on PyYAML < 5.1, error on >= 6)")
+        return
+    loader_name = resolve(loader) or ""
+    if loader_name.rsplit(".", 1)[-1] in _SAFE_YAML_LOADERS:
+        return
+    if loader_name.rsplit(".", 1)[-1] in ("FullLoader", "CFullLoader"):
+        return  # FullLoader refuses arbitrary object construction since PyYAML 5.4
+    if loader_name:
+        yield Hit(YAML_LOAD, call, f"{name} with Loader={loader_name}")
+    else:
+        yield Hit(YAML_LOAD, call, f"{name} with a computed Loader", confidence=Confidence.LOW)
+
+
+def check_trust_remote_code(name: str, call: ast.Call, resolve: Callable[[ast.AST], str | None]) -> Iterator[Hit]:
+    kw = keyword(call, "trust_remote_code")
+    if kw is not None and constant(kw.value) is True:
+        yield Hit(TRUST_REMOTE_CODE, call, f"{name or 'call'}(..., trust_remote_code=True)")
+        return
+    # model_kwargs={"trust_remote_code": True} and **{"trust_remote_code": True}
+    for value in [k.value for k in call.keywords]:
+        if isinstance(value, ast.Dict):
+            for key, item in zip(value.keys, value.values):
+                if constant(key) == "trust_remote_code" and constant(item) is True:
+                    yield Hit(TRUST_REMOTE_CODE, call, f"{name or 'call'}(... 'trust_remote_code': True ...)")
+                    return
+
+
+def check_eval_exec(name: str, call: ast.Call, resolve: Callable[[ast.AST], str | None]) -> Iterator[Hit]:
+    if name not in ("eval", "exec", "builtins.eval", "builtins.exec"):
+        return
+    if call.args and isinstance(call.args[0], ast.Constant):
+        return  # a literal string is code the author wrote, not injected
+    yield Hit(EVAL_EXEC, call, f"{name.rsplit('.', 1)[-1]}() on a value computed at run time")
+
+
+CHECKS: tuple[Check, ...] = (
+    check_torch_load,
+    check_pickle_load,
+    check_yaml_load,
+    check_trust_remote_code,
+    check_eval_exec,
+)

@@ -195,5 +195,6 @@ def load_config(
         raise ConfigError(f"{path}: config file not found", "point --config / NBSEC_CONFIG at an existing TOML file")
     if path is not None:
         config = _apply(config, read_config_file(path), str(path))
-    config = _apply(config, env_settings(environ), "environment (NBSEC_*)")
+    for key, value in env_settings(environ).items():
+        config = _apply(config, {key: value}, f"environment variable NBSEC_{key.upper()}")
     return with_overrides(config, overrides or {})

@@ -12,10 +12,11 @@ from nbsec.model.report import (
     Target,
     utc_now_iso,
 )
-from nbsec.model.taxonomy import Rule, all_rules, get_rule, reference, register_rule
+from nbsec.model.taxonomy import RULE_ID_PATTERN, Rule, all_rules, get_rule, reference, register_rule
 
 __all__ = [
     "REPORT_MIME_TYPE",
+    "RULE_ID_PATTERN",
     "SCHEMA_VERSION",
     "Check",
     "Confidence",

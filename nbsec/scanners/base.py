@@ -69,11 +69,12 @@ def register(scanner: type[Scanner]) -> type[Scanner]:
     return scanner
 
 
-def _load() -> None:
+def _load(reload: bool = False) -> None:
     global _loaded
-    if _loaded:
+    if _loaded and not reload:
         return
     _loaded = True
+    _PLUGIN_ERRORS.clear()
     # Built-ins first, so a plugin cannot take a built-in's name.
     from nbsec.scanners import notebook  # noqa: F401  (registers on import)
 
@@ -93,9 +94,9 @@ def _load() -> None:
             )
 
 
-def registry() -> dict[str, type[Scanner]]:
-    """All scanners by name, loading built-ins and entry points on first use."""
-    _load()
+def registry(reload: bool = False) -> dict[str, type[Scanner]]:
+    """All scanners by name, loading built-ins and entry points on first use (or on reload)."""
+    _load(reload)
     return dict(_REGISTRY)
 
 

@@ -35,14 +35,14 @@ class FileTarget:
 
 def sniff_kind(path: Path, head: bytes) -> str:
     """Decide the kind of a file from its first bytes and, second, its name."""
+    suffix = path.suffix.lower()
+    if suffix == ".ipynb":
+        return NOTEBOOK  # the notebook reader reports it clearly if it is empty or not one
     if not head:
         return EMPTY
     if b"\x00" in head[:1024]:
         return BINARY
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    suffix = path.suffix.lower()
-    if suffix == ".ipynb":
-        return NOTEBOOK  # the notebook reader reports it clearly if it is not one
     if stripped.startswith(b"{") and (b'"nbformat"' in head or b'"cells"' in head or b'"worksheets"' in head):
         return NOTEBOOK
     if suffix in (".py", ".pyw", ".ipy"):

@@ -1,0 +1,134 @@
+"""The demo workspace: a small ML project with the mistakes nbsec exists to catch.
+
+Everything is written from this module (no downloads). Credentials in it are
+obviously fake: they are assembled from parts here so that this source file is
+not itself a leak, and the notebook carries them whole, as a real leak would.
+Later issues add a model file, an LLM app and a threat model to the workspace.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+# Fake, documented-as-example values; never real credentials.
+FAKE_OPENAI_KEY = "sk-" + "proj-" + "NBSECDEMO" + "0123456789abcdefFAKEFAKEFAKE"
+FAKE_AWS_KEY_ID = "AKIA" + "IOSFODNN7" + "EXAMPLE"
+FAKE_DB_URL = "postgresql://admin:" + "hunter2-demo" + "@db.internal.example:5432/prod"
+
+
+def _code(source: str, count: int | None, outputs: list[dict[str, Any]] | None = None,
+          metadata: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {
+        "cell_type": "code",
+        "execution_count": count,
+        "id": f"code-{count or 0:02d}",
+        "metadata": metadata or {},
+        "outputs": outputs or [],
+        "source": source,
+    }
+
+
+def _markdown(source: str, ident: str) -> dict[str, Any]:
+    return {"cell_type": "markdown", "id": ident, "metadata": {}, "source": source}
+
+
+def demo_notebook() -> dict[str, Any]:
+    """An nbformat 4.5 notebook: a fine-tuning experiment with planted problems."""
+    cells = [
+        _markdown("# Fine-tuning experiment\n\nA typical research notebook, with typical mistakes.", "intro"),
+        _code(
+            "import pickle\nimport yaml\nimport torch\nfrom transformers import AutoModelForCausalLM",
+            1,
+        ),
+        _code(
+            f'OPENAI_API_KEY = "{FAKE_OPENAI_KEY}"\n'
+            f'AWS_ACCESS_KEY_ID = "{FAKE_AWS_KEY_ID}"\n'
+            f'DATABASE_URL = "{FAKE_DB_URL}"',
+            2,
+        ),
+        _markdown("## Load the checkpoint and features", "load"),
+        _code('base = torch.load("checkpoints/base.pt")\nft = torch.load("checkpoints/finetuned.pt", weights_only=False)', 3),
+        _code('with open("features.pkl", "rb") as f:\n    features = pickle.load(f)', 4),
+        _code('config = yaml.load(open("config.yaml"), Loader=yaml.Loader)', 5),
+        _code(
+            'llm = AutoModelForCausalLM.from_pretrained("example-org/chat-model", trust_remote_code=True)',
+            6,
+        ),
+        _markdown("## Let the model write the feature transform", "llm"),
+        _code("answer = llm.generate_text(prompt)\nfeatures = eval(answer)", 7),
+        _markdown("## The safe way, for comparison", "safe"),
+        _code(
+            '%time weights = torch.load("checkpoints/base.pt", weights_only=True)\n'
+            'settings = yaml.safe_load(open("config.yaml"))\n'
+            "!pip list | grep torch",
+            8,
+        ),
+        _code(
+            'legacy = pickle.load(open("legacy.pkl", "rb"))  # nbsec: ignore[NBSEC-NB-002] produced by our own pipeline',
+            9,
+        ),
+        _code(
+            "import sqlalchemy\nengine = sqlalchemy.create_engine(DATABASE_URL)\nengine.connect()",
+            10,
+            outputs=[
+                {
+                    "output_type": "error",
+                    "ename": "OperationalError",
+                    "evalue": f"could not connect to server: {FAKE_DB_URL}",
+                    "traceback": [f"OperationalError: could not connect to server: {FAKE_DB_URL}"],
+                }
+            ],
+        ),
+    ]
+    return {
+        "cells": cells,
+        "metadata": {
+            "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+            "language_info": {"name": "python"},
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+
+
+TRAIN_PY = '''"""Training helpers used by the demo notebook."""
+import joblib
+import numpy as np
+
+
+def load_features(path):
+    return np.load(path, allow_pickle=True)
+
+
+def load_model(path):
+    return joblib.load(path)
+
+
+def safe_features(path):
+    return np.load(path)
+'''
+
+README = """# nbsec demo workspace
+
+Built by `nbsec demo`. Scan it with:
+
+    nbsec scan . --format html -o report.html
+
+Every credential in here is fake.
+"""
+
+
+def build_demo(directory: str | Path) -> list[Path]:
+    """Write the demo workspace into `directory` (created if needed); return the files written."""
+    root = Path(directory)
+    root.mkdir(parents=True, exist_ok=True)
+    files = {
+        root / "demo.ipynb": json.dumps(demo_notebook(), indent=1) + "\n",
+        root / "train.py": TRAIN_PY,
+        root / "README.md": README,
+    }
+    for path, text in files.items():
+        path.write_text(text, encoding="utf-8")
+    return list(files)

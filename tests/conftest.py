@@ -1,0 +1,62 @@
+"""Shared fixtures: an isolated environment and helpers that write real samples."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+os.environ["OMP_NUM_THREADS"] = "1"  # torch spin-waits with 2 threads on small machines
+
+REPO = Path(__file__).resolve().parents[1]
+SCHEMA = REPO / "nbsec" / "model" / "schema" / "report.v1.json"
+
+
+@pytest.fixture(autouse=True)
+def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """No NBSEC_* from the developer's shell, and a working dir with no config above it."""
+    for name in list(os.environ):
+        if name.startswith("NBSEC_"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+    yield
+
+
+def notebook_json(cells: list[str | dict[str, Any]], nbformat_minor: int = 5) -> dict[str, Any]:
+    """A v4 notebook whose code cells hold the given sources (dicts are used as cells)."""
+    out = []
+    for index, cell in enumerate(cells):
+        if isinstance(cell, dict):
+            out.append(cell)
+            continue
+        out.append(
+            {
+                "cell_type": "code",
+                "execution_count": index + 1,
+                "id": f"c{index}",
+                "metadata": {},
+                "outputs": [],
+                "source": cell,
+            }
+        )
+    return {"cells": out, "metadata": {}, "nbformat": 4, "nbformat_minor": nbformat_minor}
+
+
+@pytest.fixture
+def write_notebook(tmp_path: Path) -> Callable[..., Path]:
+    def write(name: str, cells: list[str | dict[str, Any]]) -> Path:
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(notebook_json(cells)), encoding="utf-8")
+        return path
+
+    return write
+
+
+@pytest.fixture
+def report_schema() -> dict[str, Any]:
+    return json.loads(SCHEMA.read_text(encoding="utf-8"))

@@ -1,0 +1,204 @@
+"""The engine: registry, error isolation, timings, policy, baseline, bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+import nbsec
+from nbsec.baseline import write_baseline
+from nbsec.errors import TargetNotFoundError, UsageError
+from nbsec.scanners import base
+
+
+def test_scan_finds_and_times(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text("import pickle\nx = pickle.loads(data)\n")
+    report = nbsec.scan(tmp_path)
+    assert [f.rule_id for f in report.findings] == ["NBSEC-NB-002"]
+    assert report.findings[0].location.path == "a.py"  # relative to the working directory
+    assert report.timings["notebook-code"] > 0 and report.timings["total"] >= report.timings["notebook-code"]
+    assert report.checks[0].status == "failed"
+    assert {m.name for m in report.metrics} >= {"files_scanned", "bytes_scanned"}
+    assert report.started_at <= report.finished_at
+
+
+def test_clean_file_is_a_passed_check(tmp_path: Path) -> None:
+    (tmp_path / "ok.py").write_text("import json\nprint(json.loads('{}'))\n")
+    report = nbsec.scan(tmp_path / "ok.py")
+    assert report.findings == [] and report.errors == []
+    assert [(c.scanner, c.status) for c in report.checks] == [("notebook-code", "passed")]
+
+
+def test_missing_path_is_a_usage_error(tmp_path: Path) -> None:
+    with pytest.raises(TargetNotFoundError) as info:
+        nbsec.scan(tmp_path / "nope")
+    assert "nope" in info.value.message and info.value.hint
+
+
+def test_directory_of_binary_junk_is_an_error_not_clean(tmp_path: Path) -> None:
+    junk = tmp_path / "junk"
+    junk.mkdir()
+    for i in range(5):
+        (junk / f"blob{i}").write_bytes(os.urandom(2048) + b"\x00")
+    report = nbsec.scan(junk)
+    assert report.findings == []
+    assert len(report.errors) == 1 and "nothing scannable" in report.errors[0].message
+    assert all(t.status == "skipped" and t.kind == "binary" for t in report.targets)
+
+
+def test_ipynb_that_is_not_json(tmp_path: Path) -> None:
+    (tmp_path / "broken.ipynb").write_text('{"cells": [', encoding="utf-8")
+    (tmp_path / "binary.ipynb").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
+    (tmp_path / "ok.py").write_text("eval(input())\n")
+    report = nbsec.scan(tmp_path)
+    messages = {e.target: e.message for e in report.errors}
+    assert "invalid JSON at line 1" in messages["broken.ipynb"]
+    assert "not a notebook" in messages["binary.ipynb"]
+    assert [f.rule_id for f in report.findings] == ["NBSEC-NB-005"]  # the scan went on
+    assert {t.path: t.status for t in report.targets}["broken.ipynb"] == "error"
+
+
+def test_nbformat_v3_notebook_is_upgraded_and_scanned(tmp_path: Path) -> None:
+    v3 = {
+        "nbformat": 3,
+        "nbformat_minor": 0,
+        "metadata": {"name": "old"},
+        "worksheets": [{"cells": [
+            {"cell_type": "markdown", "source": "# old", "metadata": {}},
+            {"cell_type": "code", "input": "import pickle\nm = pickle.load(open('m.pkl', 'rb'))",
+             "language": "python", "outputs": [], "prompt_number": 3, "metadata": {}},
+        ], "metadata": {}}],
+    }
+    (tmp_path / "old.ipynb").write_text(json.dumps(v3))
+    report = nbsec.scan(tmp_path / "old.ipynb")
+    assert report.errors == []
+    assert [f.rule_id for f in report.findings] == ["NBSEC-NB-002"]
+    assert report.findings[0].location.cell == 1
+    assert "nbformat 3" in report.checks[0].detail
+
+
+def test_deeply_nested_json_is_refused_not_crashed(tmp_path: Path) -> None:
+    (tmp_path / "deep.ipynb").write_text("[" * 200_000 + "]" * 200_000)
+    report = nbsec.scan(tmp_path / "deep.ipynb")
+    assert len(report.errors) == 1 and "not a notebook" in report.errors[0].message
+
+
+def test_oversized_file_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "big.py").write_text("x = 1\n" * 100)
+    report = nbsec.scan(tmp_path, config={"max_file_size": 100})
+    assert "over the 100-byte limit" in report.errors[0].message
+
+
+def test_a_crashing_scanner_becomes_an_error_and_the_scan_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class Exploding(base.Scanner):
+        name = "exploding"
+        description = "always fails"
+        kinds = frozenset({"python"})
+
+        def scan(self, target):  # type: ignore[no-untyped-def]
+            raise RuntimeError("boom")
+
+    monkeypatch.setitem(base._REGISTRY, "exploding", Exploding)
+    (tmp_path / "a.py").write_text("eval(input())\n")
+    report = nbsec.scan(tmp_path)
+    assert [f.rule_id for f in report.findings] == ["NBSEC-NB-005"]
+    assert report.errors[0].scanner == "exploding" and "RuntimeError: boom" in report.errors[0].message
+    assert "exploding" in report.timings
+
+
+def test_entry_point_plugins_are_loaded_and_broken_ones_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = tmp_path / "site"
+    (site / "nbsec_fake_plugin-1.0.dist-info").mkdir(parents=True)
+    (site / "nbsec_fake_plugin-1.0.dist-info" / "METADATA").write_text("Name: nbsec-fake-plugin\nVersion: 1.0\n")
+    (site / "nbsec_fake_plugin-1.0.dist-info" / "entry_points.txt").write_text(
+        "[nbsec.scanners]\nfake = nbsec_fake_plugin:FakeScanner\nbroken = nbsec_fake_plugin:Missing\n"
+    )
+    (site / "nbsec_fake_plugin.py").write_text(textwrap.dedent('''
+        from nbsec.model import Finding, Location, Rule, Severity, reference
+        from nbsec.scanners.base import Scanner
+
+        RULE = Rule(id="NBSEC-SCAN-901", title="TODO marker", severity=Severity.LOW, category="demo",
+                    description="d", remediation="r", references=(reference("CWE", "CWE-546"),),
+                    sample_trigger="TODO", sample_clean="done", scanner="fake")
+
+        class FakeScanner(Scanner):
+            name = "fake"
+            description = "finds TODO in text files"
+            kinds = frozenset({"text"})
+            rules = (RULE,)
+
+            def scan(self, target):
+                if b"TODO" in target.path.read_bytes():
+                    yield Finding(RULE.id, RULE.title, RULE.severity, RULE.confidence,
+                                  Location(target.display), "TODO", RULE.remediation, RULE.references)
+    '''))
+    monkeypatch.syspath_prepend(str(site))
+    monkeypatch.setattr(base, "_REGISTRY", dict(base._REGISTRY))
+    try:
+        scanners = base.registry(reload=True)
+        assert "fake" in scanners
+        (tmp_path / "notes.txt").write_text("TODO: rotate keys\n")
+        report = nbsec.scan(tmp_path / "notes.txt")
+        assert [f.rule_id for f in report.findings] == ["NBSEC-SCAN-901"]
+        assert any(e.scanner == "plugin:broken" for e in report.errors)
+    finally:
+        monkeypatch.undo()
+        sys.modules.pop("nbsec_fake_plugin", None)
+        base.registry(reload=True)
+
+
+def test_only_and_exclusions_keep_what_they_drop(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text("import pickle\npickle.loads(b)\neval(input())\n")
+    only = nbsec.scan(tmp_path, only="NBSEC-NB-005")
+    assert [f.rule_id for f in only.findings] == ["NBSEC-NB-005"]
+    assert [(s.reason, s.finding.rule_id) for s in only.suppressed] == [("config", "NBSEC-NB-002")]
+    threshold = nbsec.scan(tmp_path, config={"min_severity": "high"})
+    assert [f.rule_id for f in threshold.findings] == ["NBSEC-NB-002"]
+    assert threshold.suppressed[0].reason == "severity-threshold"
+    with pytest.raises(UsageError, match="unknown scanner"):
+        nbsec.scan(tmp_path, only="nonsense")
+
+
+def test_baseline_reports_only_new_findings(tmp_path: Path) -> None:
+    code = tmp_path / "a.py"
+    code.write_text("import pickle\npickle.loads(b)\neval(input_blob_xyz)\n")
+    baseline = tmp_path / "baseline.json"
+    assert write_baseline(nbsec.scan(code), baseline) == 2
+    assert "input_blob_xyz" not in baseline.read_text()  # fingerprints, never evidence
+
+    code.write_text("# a comment shifts every line\nimport pickle\npickle.loads(b)\nexec(payload)\n")
+    # eval(input_blob_xyz) is gone: fixed. pickle.loads(b) moved a line down: unchanged.
+    report = nbsec.scan(code, config={"baseline": str(baseline)})
+    assert [f.rule_id for f in report.findings] == ["NBSEC-NB-005"]
+    assert "exec" in report.findings[0].evidence
+    assert report.baseline == {"path": str(baseline), "new": 1, "fixed": 1, "unchanged": 1}
+
+
+def test_progress_callback(tmp_path: Path, write_notebook: Callable[..., Path]) -> None:
+    write_notebook("a.ipynb", ["x = 1"])
+    (tmp_path / "b.py").write_text("y = 2\n")
+    seen: list[tuple[int, int, str]] = []
+    nbsec.scan(tmp_path, progress=lambda done, total, path: seen.append((done, total, path)))
+    assert seen == [(1, 2, "a.ipynb"), (2, 2, "b.py")]
+
+
+def test_excluded_folders_and_symlinks_are_not_walked(tmp_path: Path) -> None:
+    (tmp_path / ".venv").mkdir()
+    (tmp_path / ".venv" / "x.py").write_text("eval(input())\n")
+    outside = tmp_path.parent / f"{tmp_path.name}-outside.py"
+    outside.write_text("eval(input())\n")
+    (tmp_path / "link.py").symlink_to(outside)
+    (tmp_path / "ok.py").write_text("x = 1\n")
+    report = nbsec.scan(tmp_path)
+    assert report.findings == []
+    assert [t.path for t in report.targets] == ["ok.py"]

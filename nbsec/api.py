@@ -179,7 +179,7 @@ def _apply_policy(report: Report, cfg: Config) -> None:
 
 
 def _add_metrics(report: Report, files: list[FileTarget], seconds: float) -> None:
-    scanned = [f for f, t in zip(files, report.targets) if t.status != "skipped"]
+    scanned = [f for f, t in zip(files, report.targets, strict=True) if t.status != "skipped"]
     total_bytes = sum(f.size for f in scanned)
     report.metrics.append(Metric("files_scanned", len(scanned), "files"))
     report.metrics.append(Metric("bytes_scanned", total_bytes, "bytes"))

@@ -41,9 +41,13 @@ def read_baseline(path: str | Path) -> Counter[str]:
     try:
         data = json.loads(source.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise BaselineError(f"{source}: baseline file not found", "create one with `nbsec baseline create PATH -o FILE`") from None
+        raise BaselineError(
+            f"{source}: baseline file not found", "create one with `nbsec baseline create PATH -o FILE`"
+        ) from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise BaselineError(f"{source}: not a readable baseline ({exc})", "re-create it with `nbsec baseline create`") from None
+        raise BaselineError(
+            f"{source}: not a readable baseline ({exc})", "re-create it with `nbsec baseline create PATH -o FILE`"
+        ) from None
     if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("findings"), list):
         raise BaselineError(
             f"{source}: not an nbsec baseline (expected format '{FORMAT}')",

@@ -49,7 +49,11 @@ def demo_notebook() -> dict[str, Any]:
             2,
         ),
         _markdown("## Load the checkpoint and features", "load"),
-        _code('base = torch.load("checkpoints/base.pt")\nft = torch.load("checkpoints/finetuned.pt", weights_only=False)', 3),
+        _code(
+            'base = torch.load("checkpoints/base.pt")\n'
+            'ft = torch.load("checkpoints/finetuned.pt", weights_only=False)',
+            3,
+        ),
         _code('with open("features.pkl", "rb") as f:\n    features = pickle.load(f)', 4),
         _code('config = yaml.load(open("config.yaml"), Loader=yaml.Loader)', 5),
         _code(
@@ -66,7 +70,8 @@ def demo_notebook() -> dict[str, Any]:
             8,
         ),
         _code(
-            'legacy = pickle.load(open("legacy.pkl", "rb"))  # nbsec: ignore[NBSEC-NB-002] produced by our own pipeline',
+            'legacy = pickle.load(open("legacy.pkl", "rb"))'
+            "  # nbsec: ignore[NBSEC-NB-002] produced by our own pipeline",
             9,
         ),
         _code(

@@ -66,7 +66,10 @@ def findings_table_html(report: Report, limit: int | None = None) -> str:
         )
     more = ""
     if len(shown) < len(findings):
-        more = f"<p>… {len(findings) - len(shown)} more findings: export the full report with <code>%aisec report --format html -o report.html</code></p>"
+        more = (
+            f"<p>… {len(findings) - len(shown)} more findings: export the full report with "
+            "<code>%aisec report --format html -o report.html</code></p>"
+        )
     if not rows:
         return "<p>No findings.</p>"
     head = "<tr><th>Severity</th><th>Rule</th><th>Title</th><th>Location</th><th>Evidence</th><th>Remediation</th></tr>"

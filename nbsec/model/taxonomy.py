@@ -7,6 +7,7 @@ SARIF writes them as `tool.driver.rules`, and a contract test checks every one.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,7 +28,7 @@ CATEGORIES = {
     "SCAN": "the scan itself",
 }
 
-_URLS = {
+_URLS: dict[str, Callable[[str], str]] = {
     "CWE": lambda i: f"https://cwe.mitre.org/data/definitions/{i.removeprefix('CWE-')}.html",
     "MITRE ATLAS": lambda i: f"https://atlas.mitre.org/techniques/{i}",
     "OWASP ML Top 10": lambda i: "https://owasp.org/www-project-machine-learning-security-top-10/",

@@ -83,7 +83,7 @@ def _load(reload: bool = False) -> None:
             plugin = entry.load()
             if plugin not in _REGISTRY.values():
                 register(plugin)
-        except Exception as exc:  # a broken plugin is reported, never fatal
+        except Exception as exc:  # noqa: BLE001 - a broken plugin is reported, never fatal
             _PLUGIN_ERRORS.append(
                 ScanError(
                     scanner=f"plugin:{entry.name}",

@@ -19,7 +19,9 @@ def test_defaults() -> None:
 
 
 def test_pyproject_found_walking_up_then_env_then_arguments(tmp_path: Path) -> None:
-    (tmp_path / "pyproject.toml").write_text('[project]\nname="x"\n[tool.nbsec]\nfail-on = "low"\nexclude_rules = ["NBSEC-NB-005"]\n')
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname="x"\n[tool.nbsec]\nfail-on = "low"\nexclude_rules = ["NBSEC-NB-005"]\n'
+    )
     deep = tmp_path / "a" / "b"
     deep.mkdir(parents=True)
     target = deep / "x.ipynb"

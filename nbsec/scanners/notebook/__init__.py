@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+
 from nbsec.model import Finding, Location, ScanError, Suppressed
-from nbsec.scanners.base import Note, ScanResult, Scanner, register
+from nbsec.scanners.base import Note, Scanner, ScanResult, register
 from nbsec.scanners.notebook.analysis import Analyzer, ParseFailure, UnitHit
 from nbsec.scanners.notebook.reader import CodeUnit, NotebookReadError, read_notebook, read_python
 from nbsec.scanners.notebook.rules import RULES, SCANNER
 from nbsec.suppress import inline_ignores, is_ignored
 from nbsec.targets import NOTEBOOK, PYTHON, FileTarget
+
 
 @register
 class NotebookCodeScanner(Scanner):

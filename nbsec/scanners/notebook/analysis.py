@@ -38,7 +38,7 @@ def to_python(source: str) -> str:
         return source
     try:
         return str(manager.transform_cell(source))
-    except Exception:  # IPython chokes on some invalid input; ast then reports it
+    except Exception:  # noqa: BLE001 - IPython chokes on some invalid input; ast then reports it
         return source
 
 
@@ -161,9 +161,11 @@ class _ShortenLiterals(ast.NodeTransformer):
     """Long string literals are cut in evidence: they may be data, paths or secrets."""
 
     def visit_Constant(self, node: ast.Constant) -> ast.AST:
-        if isinstance(node.value, (str, bytes)) and len(node.value) > MAX_LITERAL:
-            cut = node.value[:12]
-            return ast.copy_location(ast.Constant(cut + ("…" if isinstance(cut, str) else b"...")), node)
+        value = node.value
+        if isinstance(value, str) and len(value) > MAX_LITERAL:
+            return ast.copy_location(ast.Constant(value[:12] + "…"), node)
+        if isinstance(value, bytes) and len(value) > MAX_LITERAL:
+            return ast.copy_location(ast.Constant(value[:12] + b"..."), node)
         return node
 
 
@@ -172,7 +174,7 @@ def snippet(node: ast.AST) -> str:
 
     try:
         text = ast.unparse(_ShortenLiterals().visit(copy.deepcopy(node)))
-    except Exception:  # unparse of exotic nodes; evidence is a courtesy
+    except Exception:  # noqa: BLE001 - unparse of exotic nodes; evidence is a courtesy
         return "<call>"
     text = " ".join(text.split())
     return text if len(text) <= MAX_SNIPPET else text[: MAX_SNIPPET - 1] + "…"

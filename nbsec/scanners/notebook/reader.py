@@ -97,7 +97,7 @@ def _as_v4(data: dict[str, Any], major: int) -> dict[str, Any]:
 
     try:
         return dict(nbformat.convert(nbformat.from_dict(data), 4))
-    except Exception as exc:  # nbformat raises many types on malformed input
+    except Exception as exc:  # noqa: BLE001 - nbformat raises many types on malformed input
         raise NotebookReadError(
             f"nbformat {major} notebook could not be converted to nbformat 4: {type(exc).__name__}: {exc}",
             "open and re-save it in a current Jupyter to convert it",

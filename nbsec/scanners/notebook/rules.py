@@ -254,7 +254,7 @@ def check_trust_remote_code(name: str, call: ast.Call, resolve: Callable[[ast.AS
     # model_kwargs={"trust_remote_code": True} and **{"trust_remote_code": True}
     for value in [k.value for k in call.keywords]:
         if isinstance(value, ast.Dict):
-            for key, item in zip(value.keys, value.values):
+            for key, item in zip(value.keys, value.values, strict=True):
                 if constant(key) == "trust_remote_code" and constant(item) is True:
                     yield Hit(TRUST_REMOTE_CODE, call, f"{name or 'call'}(... 'trust_remote_code': True ...)")
                     return

@@ -57,6 +57,24 @@ def write_notebook(tmp_path: Path) -> Callable[..., Path]:
     return write
 
 
+@pytest.fixture(autouse=True)
+def _every_report_is_schema_valid(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever a test scans, the Report it gets must validate against the shipped schema."""
+    import jsonschema
+
+    import nbsec.api
+
+    validator = jsonschema.Draft202012Validator(json.loads(SCHEMA.read_text(encoding="utf-8")))
+    real_scan = nbsec.api.scan
+
+    def validating_scan(*args: Any, **kwargs: Any) -> Any:
+        report = real_scan(*args, **kwargs)
+        validator.validate(report.to_dict())
+        return report
+
+    monkeypatch.setattr(nbsec.api, "scan", validating_scan)
+
+
 @pytest.fixture
 def report_schema() -> dict[str, Any]:
     return json.loads(SCHEMA.read_text(encoding="utf-8"))

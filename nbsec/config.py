@@ -37,6 +37,8 @@ DEFAULT_EXCLUDE_PATHS = (
     ".pytest_cache",
 )
 FAIL_ON_NEVER = "never"
+# NBSEC_* variables that are not settings: the config file's path and the CLI's traceback switch.
+RESERVED_ENV = frozenset({"NBSEC_CONFIG", "NBSEC_DEBUG"})
 
 
 @dataclass(frozen=True)
@@ -169,10 +171,10 @@ def read_config_file(path: Path) -> dict[str, Any]:
 
 
 def env_settings(environ: Mapping[str, str]) -> dict[str, str]:
-    """NBSEC_FAIL_ON=medium -> {'fail_on': 'medium'}; NBSEC_CONFIG is handled separately."""
+    """NBSEC_FAIL_ON=medium -> {'fail_on': 'medium'}; reserved names (NBSEC_CONFIG, NBSEC_DEBUG) are not settings."""
     out = {}
     for name, value in environ.items():
-        if name.startswith("NBSEC_") and name != "NBSEC_CONFIG":
+        if name.startswith("NBSEC_") and name not in RESERVED_ENV:
             out[name[len("NBSEC_") :].lower()] = value
     return out
 
@@ -194,7 +196,12 @@ def load_config(
     if explicit and path is not None and not path.is_file():
         raise ConfigError(f"{path}: config file not found", "point --config / NBSEC_CONFIG at an existing TOML file")
     if path is not None:
-        config = _apply(config, read_config_file(path), str(path))
+        settings = read_config_file(path)
+        baseline = settings.get("baseline")
+        if isinstance(baseline, str) and baseline and not Path(baseline).is_absolute():
+            # A path in a config file means "next to this file", wherever nbsec is run from.
+            settings = {**settings, "baseline": str(path.parent / baseline)}
+        config = _apply(config, settings, str(path))
     for key, value in env_settings(environ).items():
         config = _apply(config, {key: value}, f"environment variable NBSEC_{key.upper()}")
     return with_overrides(config, overrides or {})

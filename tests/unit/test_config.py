@@ -99,3 +99,15 @@ def test_env_lists_are_comma_separated() -> None:
 )
 def test_rule_selection(config: Config, rule: str, enabled: bool) -> None:
     assert config.rule_enabled(rule) is enabled
+
+
+def test_reserved_env_names_are_not_settings() -> None:
+    cfg = load_config(Path("."), environ={"NBSEC_DEBUG": "1", "NBSEC_FAIL_ON": "low"})
+    assert cfg.fail_on is Severity.LOW
+
+
+def test_baseline_in_a_config_file_is_relative_to_that_file(tmp_path: Path) -> None:
+    (tmp_path / ".nbsec.toml").write_text('baseline = ".nbsec-baseline.json"\n')
+    sub = tmp_path / "src"
+    sub.mkdir()
+    assert load_config(sub, environ={}).baseline == str(tmp_path / ".nbsec-baseline.json")

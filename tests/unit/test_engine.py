@@ -202,3 +202,14 @@ def test_excluded_folders_and_symlinks_are_not_walked(tmp_path: Path) -> None:
     report = nbsec.scan(tmp_path)
     assert report.findings == []
     assert [t.path for t in report.targets] == ["ok.py"]
+
+
+def test_a_new_baseline_keeps_what_the_old_one_accepted(tmp_path: Path) -> None:
+    code = tmp_path / "a.py"
+    code.write_text("import pickle\npickle.loads(b)\n")
+    old = tmp_path / "old.json"
+    write_baseline(nbsec.scan(code), old)
+    code.write_text("import pickle\npickle.loads(b)\neval(x)\n")
+    report = nbsec.scan(code, config={"baseline": str(old)})
+    assert len(report.findings) == 1
+    assert write_baseline(report, tmp_path / "new.json") == 2

@@ -249,14 +249,14 @@ def check_yaml_load(name: str, call: ast.Call, resolve: Callable[[ast.AST], str 
 def check_trust_remote_code(name: str, call: ast.Call, resolve: Callable[[ast.AST], str | None]) -> Iterator[Hit]:
     kw = keyword(call, "trust_remote_code")
     if kw is not None and constant(kw.value) is True:
-        yield Hit(TRUST_REMOTE_CODE, call, f"{name or 'call'}(..., trust_remote_code=True)")
+        yield Hit(TRUST_REMOTE_CODE, call, "imports and runs Python files from the model repository")
         return
     # model_kwargs={"trust_remote_code": True} and **{"trust_remote_code": True}
     for value in [k.value for k in call.keywords]:
         if isinstance(value, ast.Dict):
             for key, item in zip(value.keys, value.values, strict=True):
                 if constant(key) == "trust_remote_code" and constant(item) is True:
-                    yield Hit(TRUST_REMOTE_CODE, call, f"{name or 'call'}(... 'trust_remote_code': True ...)")
+                    yield Hit(TRUST_REMOTE_CODE, call, "trust_remote_code passed in a kwargs dict")
                     return
 
 

@@ -1,0 +1,326 @@
+"""`%aisec`: nbsec inside IPython, Jupyter and VS Code notebooks.
+
+    %load_ext nbsec
+    %aisec scan notebooks/            # shows the Report below the cell
+    r = %aisec scan "My Models/"      # ... or keeps it
+    %aisec report --format html -o report.html
+
+Each subcommand is a `Subcommand` in `SUBCOMMANDS` (its options and its
+handler), so later subcommands plug in without touching the dispatcher.
+Nothing here raises at the user for a typo: bad input prints usage or
+`error:`/`hint:` and returns None. `%load_ext nbsec` stays fast because the
+engine, reporters and rich are imported inside the handlers, on first use.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from IPython.core.magic import Magics, line_cell_magic, magics_class
+
+if TYPE_CHECKING:
+    import argparse
+
+    from nbsec.errors import NbsecError
+    from nbsec.model import Report
+
+MAGIC_NAME = "aisec"
+USER_NS_REPORT = "_aisec_report"
+NO_REPORT_MESSAGE = "no report yet: run %aisec scan PATH first"
+SEVERITIES = ("critical", "high", "medium", "low", "info")
+
+
+@dataclass(frozen=True)
+class Subcommand:
+    """One `%aisec NAME ...`: how to parse it and what to do with the parsed arguments.
+
+    `run(magics, args, cell)` returns what the magic returns (displayed when it is
+    a cell's last expression); `cell` is the body of `%%aisec NAME`, else None.
+    """
+
+    name: str
+    summary: str
+    examples: tuple[str, ...]
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[AisecMagics, argparse.Namespace, str | None], Any]
+    takes_cell: bool = False
+
+
+# -- help ------------------------------------------------------------------------------
+
+
+def _no_arguments(parser: argparse.ArgumentParser) -> None:
+    pass
+
+
+def help_text() -> str:
+    lines = [
+        "%aisec: AI-security checks in the notebook (nbsec).",
+        "",
+        "Subcommands:",
+    ]
+    width = max(len(name) for name in SUBCOMMANDS)
+    for spec in SUBCOMMANDS.values():
+        lines.append(f"  {spec.name:<{width}}  {spec.summary}")
+    lines += ["", "Examples:"]
+    for spec in SUBCOMMANDS.values():
+        lines.extend(f"  {example}" for example in spec.examples)
+    lines += [
+        "",
+        "Options of one subcommand: %aisec SUBCOMMAND -h. Quote paths with spaces.",
+        f"The last report is kept in the variable {USER_NS_REPORT}.",
+    ]
+    return "\n".join(lines)
+
+
+def _run_help(magics: AisecMagics, args: argparse.Namespace, cell: str | None) -> None:
+    print(help_text())
+
+
+# -- scan ------------------------------------------------------------------------------
+
+
+def _scan_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="files or folders to scan")
+    parser.add_argument("--only", action="append", metavar="NAME", help="scanner name or rule id/prefix (repeatable)")
+    parser.add_argument("--fail-on", choices=(*SEVERITIES, "never"), type=str.lower,
+                        help="warn when findings are at or above this severity")
+    parser.add_argument("--min-severity", choices=SEVERITIES, type=str.lower, help="leave out findings below this")
+    parser.add_argument("--baseline", metavar="FILE", help="report only findings not in this baseline")
+
+
+def _run_scan(magics: AisecMagics, args: argparse.Namespace, cell: str | None) -> Report:
+    from nbsec.api import scan
+
+    overrides = {"fail_on": args.fail_on, "min_severity": args.min_severity, "baseline": args.baseline}
+    report = scan(args.paths, only=args.only, config=overrides)
+    magics.remember(report)
+    if args.fail_on is not None:
+        _warn_fail_on(report, args.fail_on)
+    return report
+
+
+def _warn_fail_on(report: Report, fail_on: str) -> None:
+    """A notebook has no exit code: say on stderr what the CLI would have failed on.
+
+    The Report itself is still returned, so the cell shows it and `r = ...` keeps it.
+    """
+    from nbsec.model import Severity
+
+    if fail_on == "never":
+        return
+    over = report.at_or_above(Severity.parse(fail_on))
+    if over:
+        print(f"nbsec: {len(over)} finding(s) at or above {fail_on} (--fail-on {fail_on})", file=sys.stderr)
+    if report.errors:
+        print(f"nbsec: {len(report.errors)} target(s) could not be scanned", file=sys.stderr)
+
+
+# -- report ----------------------------------------------------------------------------
+
+
+def _report_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--format", "-f", dest="fmt", metavar="FMT",
+                        help="console, json, sarif, html, junit or md (default: from -o's extension)")
+    parser.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
+
+
+def _run_report(magics: AisecMagics, args: argparse.Namespace, cell: str | None) -> Any:
+    report = magics.last_report
+    if report is None:
+        print(NO_REPORT_MESSAGE)
+        return None
+    if args.fmt is None and args.output is None:
+        return report
+    from nbsec import reporters
+
+    fmt = args.fmt or _format_for(args.output)
+    if args.output is not None:
+        path = reporters.write(report, fmt, args.output)
+        print(f"wrote {fmt} report to {path}")
+        return None
+    return _rendered(report, fmt)
+
+
+def _format_for(output: str) -> str:
+    from nbsec import reporters
+    from nbsec.errors import UsageError
+
+    fmt = reporters.guess_format(output)
+    if fmt is None:
+        raise UsageError(
+            f"{output}: cannot tell the report format from the file name",
+            f"add --format, one of: {', '.join(reporters.FORMATS)}",
+        )
+    return fmt
+
+
+def _rendered(report: Report, fmt: str) -> Any:
+    """The report in `fmt` as something IPython displays well: HTML as HTML, the rest as text."""
+    from nbsec import reporters
+
+    if fmt.strip().lower() == "console":
+        from nbsec.reporters.console import print_report
+
+        print_report(report)  # rich renders to the notebook's own output (colours included)
+        return None
+    text = reporters.render(report, fmt)
+    if fmt.strip().lower() == "html":
+        from IPython.display import HTML
+
+        return HTML(text)
+    print(text)
+    return None
+
+
+# -- the registry of subcommands ------------------------------------------------------------
+
+SUBCOMMANDS: dict[str, Subcommand] = {
+    spec.name: spec
+    for spec in (
+        Subcommand(
+            "help", "show this help", ("%aisec help",), _no_arguments, _run_help,
+        ),
+        Subcommand(
+            "scan",
+            "scan files or folders; returns (and shows) the Report",
+            (
+                "%aisec scan notebooks/",
+                'r = %aisec scan "My Models/" --only NBSEC-NB-001',
+                "%aisec scan . --min-severity high --baseline .nbsec-baseline.json",
+            ),
+            _scan_arguments,
+            _run_scan,
+        ),
+        Subcommand(
+            "report",
+            "the last report: shown, rendered in a format, or written to a file",
+            (
+                "%aisec report",
+                "%aisec report --format md",
+                "%aisec report --format html -o report.html",
+                "%aisec report -o nbsec.sarif",
+            ),
+            _report_arguments,
+            _run_report,
+        ),
+    )
+}
+
+
+# -- parsing ------------------------------------------------------------------------------
+
+
+def split_line(line: str) -> list[str]:
+    """Shell-style words; quoted paths with spaces stay one word.
+
+    On Windows, backslashes are path separators, not escapes, so posix rules
+    would eat them; there the quotes are stripped by hand instead.
+    """
+    if os.name != "nt":
+        return shlex.split(line)
+    return [_unquote(word) for word in shlex.split(line, posix=False)]
+
+
+def _unquote(word: str) -> str:
+    if len(word) >= 2 and word[0] == word[-1] and word[0] in "\"'":
+        return word[1:-1]
+    return word
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """`%aisec` with one argparse subparser per entry in SUBCOMMANDS."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog=f"%{MAGIC_NAME}", add_help=False)
+    sub = parser.add_subparsers(dest="command", metavar="SUBCOMMAND")
+    for spec in SUBCOMMANDS.values():
+        child = sub.add_parser(spec.name, prog=f"%{MAGIC_NAME} {spec.name}", help=spec.summary,
+                               description=spec.summary)
+        spec.add_arguments(child)
+    return parser
+
+
+def parse(words: list[str]) -> argparse.Namespace | None:
+    """Parsed arguments, or None when argparse already printed usage/help (it calls sys.exit)."""
+    try:
+        return build_parser().parse_args(words)
+    except SystemExit:
+        # argparse has printed the usage and the error (or -h's help): that is the answer.
+        return None
+
+
+def _print_error(exc: NbsecError) -> None:
+    print(f"error: {exc.message}", file=sys.stderr)
+    if exc.hint:
+        print(f"hint: {exc.hint}", file=sys.stderr)
+
+
+# -- the magic ------------------------------------------------------------------------------
+
+
+@magics_class
+class AisecMagics(Magics):
+    """Holds the last Report of this IPython session and dispatches `%aisec` subcommands."""
+
+    def __init__(self, shell: Any = None, **kwargs: Any) -> None:
+        super().__init__(shell=shell, **kwargs)
+        self.last_report: Report | None = None
+
+    def remember(self, report: Report) -> None:
+        self.last_report = report
+        if self.shell is not None:
+            self.shell.user_ns[USER_NS_REPORT] = report
+
+    @line_cell_magic
+    def aisec(self, line: str, cell: str | None = None) -> Any:
+        """AI-security checks with nbsec. `%aisec help` lists the subcommands."""
+        from nbsec.errors import NbsecError
+
+        try:
+            words = split_line(line)
+        except ValueError as exc:  # unbalanced quotes
+            print(f"error: cannot read the command line: {exc}", file=sys.stderr)
+            print('hint: close the quote, e.g. %aisec scan "My Notebooks/"', file=sys.stderr)
+            return None
+        spec = SUBCOMMANDS.get(words[0]) if words else None
+        if spec is None:
+            print(help_text())
+            return None
+        if cell is not None and cell.strip() and not spec.takes_cell:
+            print(f"error: %%{MAGIC_NAME} {spec.name} does not take a cell body", file=sys.stderr)
+            print(f"hint: use the line magic: %{MAGIC_NAME} {line.strip()}", file=sys.stderr)
+            return None
+        args = parse(words)
+        if args is None:
+            return None
+        try:
+            return spec.run(self, args, cell)
+        except NbsecError as exc:
+            _print_error(exc)
+            return None
+
+
+def register_magics(ipython: Any) -> None:
+    """Called by `%load_ext nbsec`."""
+    ipython.register_magics(AisecMagics(shell=ipython))
+
+
+def unregister_magics(ipython: Any) -> None:
+    """Called by `%unload_ext nbsec`: remove `%aisec` / `%%aisec` if they are ours.
+
+    IPython has no public unregister, so this undoes what `register_magics` did
+    in the MagicsManager's tables.
+    """
+    manager = ipython.magics_manager
+    ours = manager.registry.pop(AisecMagics.__name__, None)
+    for kind in ("line", "cell"):
+        table = manager.magics.get(kind, {})
+        bound = table.get(MAGIC_NAME)
+        if bound is not None and (ours is None or getattr(bound, "__self__", None) is ours):
+            del table[MAGIC_NAME]

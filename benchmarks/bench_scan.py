@@ -34,9 +34,16 @@ def build_corpus(root: Path) -> int:
         cells = []
         for i in range(CELLS):
             source = CELL_SOURCES[(n + i) % len(CELL_SOURCES)]
-            cells.append({"cell_type": "code", "execution_count": i + 1, "id": f"c{i}", "metadata": {},
-                          "outputs": [{"output_type": "stream", "name": "stdout", "text": "ok\n" * 5}],
-                          "source": source})
+            cells.append(
+                {
+                    "cell_type": "code",
+                    "execution_count": i + 1,
+                    "id": f"c{i}",
+                    "metadata": {},
+                    "outputs": [{"output_type": "stream", "name": "stdout", "text": "ok\n" * 5}],
+                    "source": source,
+                }
+            )
         data = json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
         (root / f"nb{n:04d}.ipynb").write_text(data)
         total += len(data)

@@ -92,9 +92,7 @@ def select_scanners(cfg: Config) -> list[Scanner]:
             chosen.update(owners)
         else:
             names = ", ".join(sorted(available))
-            raise UsageError(
-                f"--only {item}: unknown scanner", f"choose from: {names}, or a rule id like NBSEC-NB-001"
-            )
+            raise UsageError(f"--only {item}: unknown scanner", f"choose from: {names}, or a rule id like NBSEC-NB-001")
     return [cls(cfg) for cls in chosen.values()]
 
 

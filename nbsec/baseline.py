@@ -23,8 +23,7 @@ def baseline_dict(report: Report) -> dict[str, Any]:
     accepted = [s.finding for s in report.suppressed if s.reason == "baseline"]
     current = Report(findings=[*report.findings, *accepted]).sorted_findings()
     entries = [
-        {"fingerprint": f.fingerprint, "rule_id": f.rule_id, "path": f.location.path, "title": f.title}
-        for f in current
+        {"fingerprint": f.fingerprint, "rule_id": f.rule_id, "path": f.location.path, "title": f.title} for f in current
     ]
     return {"format": FORMAT, "version": VERSION, "created_at": utc_now_iso(), "findings": entries}
 

@@ -158,16 +158,22 @@ Examples:
 @cli.command("scan", help=SCAN_HELP, short_help="Scan files and folders; exit 1 on findings.")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str))
 @click.option(
-    "--format", "-f", "formats", multiple=True, metavar="FMT",
+    "--format",
+    "-f",
+    "formats",
+    multiple=True,
+    metavar="FMT",
     help="console, json, sarif, html, junit, md; repeat or comma-separate for several [default: console]",
 )
 @click.option("--output", "-o", type=click.Path(path_type=str), help="File for one format; folder or stem for several.")
 @click.option(
-    "--fail-on", type=click.Choice(FAIL_ON_CHOICES, case_sensitive=False),
+    "--fail-on",
+    type=click.Choice(FAIL_ON_CHOICES, case_sensitive=False),
     help="Exit 1 on findings at or above this severity; 'never' ignores findings [default: from config, else high].",
 )
 @click.option(
-    "--min-severity", type=click.Choice(SEVERITY_CHOICES, case_sensitive=False),
+    "--min-severity",
+    type=click.Choice(SEVERITY_CHOICES, case_sensitive=False),
     help="Leave out findings below this severity (kept as suppressed in the report).",
 )
 @click.option("--baseline", type=click.Path(path_type=str), help="Report only findings not in this baseline file.")
@@ -367,8 +373,10 @@ def emit(report: Report, plan: list[tuple[str, Path | None]], *, verbose: bool =
         _echo_err(f"nbsec: {len(report.errors)} target(s) could not be scanned; this scan is not clean")
     if report.baseline is not None:
         b = report.baseline
-        _echo_err(f"nbsec: baseline {b.get('path')}: {b.get('new')} new, {b.get('unchanged')} unchanged, "
-                  f"{b.get('fixed')} fixed")
+        _echo_err(
+            f"nbsec: baseline {b.get('path')}: {b.get('new')} new, {b.get('unchanged')} unchanged, "
+            f"{b.get('fixed')} fixed"
+        )
 
 
 def _write(report: Report, fmt: str, path: Path) -> Path:
@@ -611,8 +619,9 @@ def demo_command(directory: str, no_scan: bool) -> None:
     cfg = build_config([str(root)], {}, (), None)
     report = run_scan([str(f) for f in files], cfg, ())
     print_report(report)
-    written = {fmt: _write(report, fmt, root / "reports" / f"{DEFAULT_REPORT_STEM}{_extension(fmt)}")
-               for fmt in DEMO_FORMATS}
+    written = {
+        fmt: _write(report, fmt, root / "reports" / f"{DEFAULT_REPORT_STEM}{_extension(fmt)}") for fmt in DEMO_FORMATS
+    }
     for fmt in ("json", "sarif"):
         click.echo(f"{fmt.upper()} report: {written[fmt].resolve()}")
     html = written["html"].resolve()

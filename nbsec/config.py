@@ -67,9 +67,7 @@ class Config:
         return not _matches_any(rule_id, self.exclude_rules)
 
     def path_excluded(self, path: Path) -> bool:
-        return any(
-            fnmatch.fnmatch(part, pattern) for part in path.parts for pattern in self.exclude_paths
-        )
+        return any(fnmatch.fnmatch(part, pattern) for part in path.parts for pattern in self.exclude_paths)
 
 
 def _matches_any(rule_id: str, patterns: tuple[str, ...]) -> bool:

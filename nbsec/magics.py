@@ -88,8 +88,12 @@ def _run_help(magics: AisecMagics, args: argparse.Namespace, cell: str | None) -
 def _scan_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="+", metavar="PATH", help="files or folders to scan")
     parser.add_argument("--only", action="append", metavar="NAME", help="scanner name or rule id/prefix (repeatable)")
-    parser.add_argument("--fail-on", choices=(*SEVERITIES, "never"), type=str.lower,
-                        help="warn when findings are at or above this severity")
+    parser.add_argument(
+        "--fail-on",
+        choices=(*SEVERITIES, "never"),
+        type=str.lower,
+        help="warn when findings are at or above this severity",
+    )
     parser.add_argument("--min-severity", choices=SEVERITIES, type=str.lower, help="leave out findings below this")
     parser.add_argument("--baseline", metavar="FILE", help="report only findings not in this baseline")
 
@@ -125,8 +129,13 @@ def _warn_fail_on(report: Report, fail_on: str) -> None:
 
 
 def _report_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--format", "-f", dest="fmt", metavar="FMT",
-                        help="console, json, sarif, html, junit or md (default: from -o's extension)")
+    parser.add_argument(
+        "--format",
+        "-f",
+        dest="fmt",
+        metavar="FMT",
+        help="console, json, sarif, html, junit or md (default: from -o's extension)",
+    )
     parser.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
 
 
@@ -184,7 +193,11 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     spec.name: spec
     for spec in (
         Subcommand(
-            "help", "show this help", ("%aisec help",), _no_arguments, _run_help,
+            "help",
+            "show this help",
+            ("%aisec help",),
+            _no_arguments,
+            _run_help,
         ),
         Subcommand(
             "scan",
@@ -240,8 +253,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=f"%{MAGIC_NAME}", add_help=False)
     sub = parser.add_subparsers(dest="command", metavar="SUBCOMMAND")
     for spec in SUBCOMMANDS.values():
-        child = sub.add_parser(spec.name, prog=f"%{MAGIC_NAME} {spec.name}", help=spec.summary,
-                               description=spec.summary)
+        child = sub.add_parser(
+            spec.name, prog=f"%{MAGIC_NAME} {spec.name}", help=spec.summary, description=spec.summary
+        )
         spec.add_arguments(child)
     return parser
 

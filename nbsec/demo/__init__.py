@@ -18,8 +18,9 @@ FAKE_AWS_KEY_ID = "AKIA" + "IOSFODNN7" + "EXAMPLE"
 FAKE_DB_URL = "postgresql://admin:" + "hunter2-demo" + "@db.internal.example:5432/prod"
 
 
-def _code(source: str, count: int | None, outputs: list[dict[str, Any]] | None = None,
-          metadata: dict[str, Any] | None = None) -> dict[str, Any]:
+def _code(
+    source: str, count: int | None, outputs: list[dict[str, Any]] | None = None, metadata: dict[str, Any] | None = None
+) -> dict[str, Any]:
     return {
         "cell_type": "code",
         "execution_count": count,
@@ -50,8 +51,7 @@ def demo_notebook() -> dict[str, Any]:
         ),
         _markdown("## Load the checkpoint and features", "load"),
         _code(
-            'base = torch.load("checkpoints/base.pt")\n'
-            'ft = torch.load("checkpoints/finetuned.pt", weights_only=False)',
+            'base = torch.load("checkpoints/base.pt")\nft = torch.load("checkpoints/finetuned.pt", weights_only=False)',
             3,
         ),
         _code('with open("features.pkl", "rb") as f:\n    features = pickle.load(f)', 4),

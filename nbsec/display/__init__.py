@@ -9,10 +9,19 @@ notebook must not become an XSS in the notebook that displays it.
 
 from __future__ import annotations
 
-from html import escape
+import re
+from html import escape as _html_escape
 from typing import Any
 
 from nbsec.model import REPORT_MIME_TYPE, Report, Severity
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def escape(text: str) -> str:
+    """HTML-escape, and show control characters (NUL, ESC, ...) as \\xNN instead of passing them on."""
+    return _html_escape(_CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text))
+
 
 SEVERITY_COLORS = {
     "critical": "#7b1fa2",

@@ -96,6 +96,7 @@ class Reference:
 # Location keys other than `path`, in the order they are rendered.
 LOCATION_FIELDS = (
     "cell",
+    "cell_id",
     "execution_count",
     "line",
     "column",
@@ -114,12 +115,15 @@ class Location:
     """Where a finding applies. Only `path` is required; the rest narrow it down.
 
     `cell` is the 0-based cell index in the notebook file; renderers show it
-    1-based as "cell N" like JupyterLab's cell count. `line`/`column` are 1-based
-    within the cell source (or the file when there is no cell).
+    1-based as "cell N" like JupyterLab's cell count. `cell_id` is the nbformat
+    4.5 cell id, which survives inserting cells. `line`/`column` are 1-based
+    within the cell source (or the file when there is no cell); columns count
+    Unicode code points (SARIF's "unicodeCodePoints").
     """
 
     path: str
     cell: int | None = None
+    cell_id: str | None = None
     execution_count: int | None = None
     line: int | None = None
     column: int | None = None

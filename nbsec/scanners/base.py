@@ -21,7 +21,6 @@ from nbsec.targets import FileTarget
 ENTRY_POINT_GROUP = "nbsec.scanners"
 
 
-
 @dataclass(frozen=True)
 class Note:
     """Something a reviewer should know about how a target was scanned (not a finding, not an error)."""

@@ -60,8 +60,9 @@ def test_bare_scan_displays_the_report(ip: InteractiveShell, project: Path, caps
     assert "NBSEC-NB-002" in capsys.readouterr().out  # text/plain of the mime bundle, via the displayhook
 
 
-def test_report_written_to_file(ip: InteractiveShell, project: Path, tmp_path: Path,
-                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_report_written_to_file(
+    ip: InteractiveShell, project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     aisec(ip, f'scan "{project}"')
     html = tmp_path / "out dir" / "report.html"
     assert aisec(ip, f'report --format html -o "{html}"') is None
@@ -112,8 +113,9 @@ def test_bad_input_prints_usage_and_returns_none(
     assert "Traceback" not in captured.out + captured.err
 
 
-def test_missing_path_prints_error_and_hint(ip: InteractiveShell, tmp_path: Path,
-                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_path_prints_error_and_hint(
+    ip: InteractiveShell, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert aisec(ip, f'scan "{tmp_path / "no such dir"}"') is None
     err = capsys.readouterr().err
     assert "error:" in err and "no such file" in err and "hint:" in err
@@ -132,9 +134,7 @@ def test_cell_body_is_refused_where_not_supported(ip: InteractiveShell, capsys: 
     assert "does not take a cell body" in capsys.readouterr().err
 
 
-def test_ipython_magic_in_cell_is_scanned(
-    ip: InteractiveShell, write_notebook: Callable[..., Path]
-) -> None:
+def test_ipython_magic_in_cell_is_scanned(ip: InteractiveShell, write_notebook: Callable[..., Path]) -> None:
     notebook = write_notebook("timed.ipynb", ["import torch\n%time m = torch.load('x')\n"])
     report = aisec(ip, f'scan "{notebook}"')
     assert [(f.rule_id, f.location.cell, f.location.line) for f in report.findings] == [("NBSEC-NB-001", 0, 2)]

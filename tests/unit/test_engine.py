@@ -69,11 +69,22 @@ def test_nbformat_v3_notebook_is_upgraded_and_scanned(tmp_path: Path) -> None:
         "nbformat": 3,
         "nbformat_minor": 0,
         "metadata": {"name": "old"},
-        "worksheets": [{"cells": [
-            {"cell_type": "markdown", "source": "# old", "metadata": {}},
-            {"cell_type": "code", "input": "import pickle\nm = pickle.load(open('m.pkl', 'rb'))",
-             "language": "python", "outputs": [], "prompt_number": 3, "metadata": {}},
-        ], "metadata": {}}],
+        "worksheets": [
+            {
+                "cells": [
+                    {"cell_type": "markdown", "source": "# old", "metadata": {}},
+                    {
+                        "cell_type": "code",
+                        "input": "import pickle\nm = pickle.load(open('m.pkl', 'rb'))",
+                        "language": "python",
+                        "outputs": [],
+                        "prompt_number": 3,
+                        "metadata": {},
+                    },
+                ],
+                "metadata": {},
+            }
+        ],
     }
     (tmp_path / "old.ipynb").write_text(json.dumps(v3))
     report = nbsec.scan(tmp_path / "old.ipynb")
@@ -123,7 +134,8 @@ def test_entry_point_plugins_are_loaded_and_broken_ones_reported(
     (site / "nbsec_fake_plugin-1.0.dist-info" / "entry_points.txt").write_text(
         "[nbsec.scanners]\nfake = nbsec_fake_plugin:FakeScanner\nbroken = nbsec_fake_plugin:Missing\n"
     )
-    (site / "nbsec_fake_plugin.py").write_text(textwrap.dedent('''
+    (site / "nbsec_fake_plugin.py").write_text(
+        textwrap.dedent("""
         from nbsec.model import Finding, Location, Rule, Severity, reference
         from nbsec.scanners.base import Scanner
 
@@ -141,7 +153,8 @@ def test_entry_point_plugins_are_loaded_and_broken_ones_reported(
                 if b"TODO" in target.path.read_bytes():
                     yield Finding(RULE.id, RULE.title, RULE.severity, RULE.confidence,
                                   Location(target.display), "TODO", RULE.remediation, RULE.references)
-    '''))
+    """)
+    )
     monkeypatch.syspath_prepend(str(site))
     monkeypatch.setattr(base, "_REGISTRY", dict(base._REGISTRY))
     try:

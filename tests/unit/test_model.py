@@ -66,19 +66,44 @@ def test_round_trip_is_exact(report_schema: dict[str, Any]) -> None:
 
 def test_required_keys_other_tools_rely_on() -> None:
     data = full_report().to_dict()
-    for key in ("schema_version", "tool", "started_at", "finished_at", "targets", "findings", "metrics",
-                "checks", "errors", "timings"):
+    for key in (
+        "schema_version",
+        "tool",
+        "started_at",
+        "finished_at",
+        "targets",
+        "findings",
+        "metrics",
+        "checks",
+        "errors",
+        "timings",
+    ):
         assert key in data
     assert data["tool"] == {"name": "nbsec", "version": "0.1.0"}
     finding = data["findings"][0]
-    assert set(finding) >= {"rule_id", "title", "severity", "confidence", "location", "evidence",
-                            "remediation", "references", "fingerprint"}
+    assert set(finding) >= {
+        "rule_id",
+        "title",
+        "severity",
+        "confidence",
+        "location",
+        "evidence",
+        "remediation",
+        "references",
+        "fingerprint",
+    }
     assert finding["location"] == {"path": "nb/a.ipynb", "cell": 2, "execution_count": 7, "line": 3, "column": 5}
     assert finding["references"][0] == {
-        "framework": "CWE", "id": "CWE-502", "url": "https://cwe.mitre.org/data/definitions/502.html"
+        "framework": "CWE",
+        "id": "CWE-502",
+        "url": "https://cwe.mitre.org/data/definitions/502.html",
     }
-    assert data["metrics"][0] == {"name": "robust_accuracy", "value": 0.354, "unit": "ratio",
-                                  "labels": {"attack": "worst", "epsilon": "0.03"}}
+    assert data["metrics"][0] == {
+        "name": "robust_accuracy",
+        "value": 0.354,
+        "unit": "ratio",
+        "labels": {"attack": "worst", "epsilon": "0.03"},
+    }
 
 
 def test_schema_rejects_a_bad_severity(report_schema: dict[str, Any]) -> None:

@@ -20,8 +20,9 @@ RULES = all_rules()
 def scan_code(tmp_path: Path, source: str, as_notebook: bool = True) -> Report:
     if as_notebook:
         path = tmp_path / "sample.ipynb"
-        cells = [{"cell_type": "code", "execution_count": 1, "id": "a", "metadata": {}, "outputs": [],
-                  "source": source}]
+        cells = [
+            {"cell_type": "code", "execution_count": 1, "id": "a", "metadata": {}, "outputs": [], "source": source}
+        ]
         path.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
     else:
         path = tmp_path / "sample.py"
@@ -110,9 +111,7 @@ def test_cell_magic_bodies_are_analysed_with_their_lines(tmp_path: Path) -> None
     assert shell.findings == [] and shell.errors == []  # not Python: not ours to parse
 
 
-def test_locations_point_at_cell_line_and_column(
-    tmp_path: Path, write_notebook: Callable[..., Path]
-) -> None:
+def test_locations_point_at_cell_line_and_column(tmp_path: Path, write_notebook: Callable[..., Path]) -> None:
     path = write_notebook("nb.ipynb", ["import pickle", "x = 1\n\n  # indent\ny = pickle.loads(b)"])
     [finding] = nbsec.scan(path).findings
     loc = finding.location
@@ -135,14 +134,23 @@ def test_a_cell_with_a_syntax_error_is_reported_and_the_rest_scanned(write_noteb
 
 
 def test_inline_and_cell_metadata_suppression(tmp_path: Path, write_notebook: Callable[..., Path]) -> None:
-    ignored_cell = {"cell_type": "code", "execution_count": 3, "id": "m", "outputs": [],
-                    "metadata": {"nbsec": {"ignore": ["NBSEC-NB-005"]}}, "source": "eval(a)\nexec(b)"}
-    path = write_notebook("nb.ipynb", [
-        "import pickle\npickle.loads(b)  # nbsec: ignore[NBSEC-NB-002]",
-        "pickle.loads(\n    b,\n)  # nbsec: ignore",
-        "pickle.loads(b)  # nbsec: ignore[NBSEC-NB-005]",
-        ignored_cell,
-    ])
+    ignored_cell = {
+        "cell_type": "code",
+        "execution_count": 3,
+        "id": "m",
+        "outputs": [],
+        "metadata": {"nbsec": {"ignore": ["NBSEC-NB-005"]}},
+        "source": "eval(a)\nexec(b)",
+    }
+    path = write_notebook(
+        "nb.ipynb",
+        [
+            "import pickle\npickle.loads(b)  # nbsec: ignore[NBSEC-NB-002]",
+            "pickle.loads(\n    b,\n)  # nbsec: ignore",
+            "pickle.loads(b)  # nbsec: ignore[NBSEC-NB-005]",
+            ignored_cell,
+        ],
+    )
     report = nbsec.scan(path)
     assert [(f.rule_id, f.location.cell) for f in report.findings] == [("NBSEC-NB-002", 2)]
     reasons = sorted((s.reason, s.finding.location.cell) for s in report.suppressed)
@@ -153,3 +161,12 @@ def test_long_literals_are_cut_from_evidence(tmp_path: Path) -> None:
     secretish = "x" * 20 + "LONGTAILVALUE" * 5
     report = scan_code(tmp_path, f"import torch\ntorch.load('{secretish}')")
     assert "LONGTAILVALUE" not in report.findings[0].evidence
+
+
+def test_columns_count_characters_not_utf8_bytes(write_notebook: Callable[..., Path]) -> None:
+    path = write_notebook("nb.ipynb", ["import pickle\nnote = 'é→😀'; x = pickle.loads(b)"])
+    [finding] = nbsec.scan(path).findings
+    line = "note = 'é→😀'; x = pickle.loads(b)"
+    assert finding.location.column == line.index("pickle") + 1
+    assert finding.location.end_column == len(line) + 1
+    assert finding.location.cell_id == "c0"

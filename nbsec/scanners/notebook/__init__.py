@@ -63,6 +63,7 @@ class NotebookCodeScanner(Scanner):
             location=Location(
                 path=target.display,
                 cell=unit.cell,
+                cell_id=unit.cell_id,
                 execution_count=unit.execution_count,
                 line=item.line,
                 column=item.column,

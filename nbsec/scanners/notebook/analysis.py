@@ -97,14 +97,13 @@ class Analyzer:
         if magic_call is not None and line_offset == magic_call.lineno - 1:
             # Code inside a line magic's string: point at the magic's line.
             return UnitHit(unit, hit, magic_call.lineno, magic_call.col_offset + 1, None, None, snippet(node))
+        line = node.lineno + line_offset
+        end_line = (node.end_lineno + line_offset) if node.end_lineno else None
+        end_column = None
+        if end_line is not None and node.end_col_offset is not None:
+            end_column = char_column(unit.source, end_line, node.end_col_offset)
         return UnitHit(
-            unit,
-            hit,
-            node.lineno + line_offset,
-            node.col_offset + 1,
-            (node.end_lineno + line_offset) if node.end_lineno else None,
-            (node.end_col_offset + 1) if node.end_col_offset is not None else None,
-            snippet(node),
+            unit, hit, line, char_column(unit.source, line, node.col_offset), end_line, end_column, snippet(node)
         )
 
     def _magic_body(self, unit: CodeUnit, call: ast.Call, line_offset: int) -> Iterator[UnitHit | ParseFailure]:
@@ -155,6 +154,14 @@ class Analyzer:
             if node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
                 return node.args[0].value.split(".")[0]  # __import__('pickle').loads
         return None
+
+
+def char_column(source: str, line: int, byte_offset: int) -> int:
+    """1-based column in Unicode code points: ast counts UTF-8 bytes, people and SARIF count characters."""
+    lines = source.splitlines()
+    if not 1 <= line <= len(lines):
+        return byte_offset + 1
+    return len(lines[line - 1].encode("utf-8")[:byte_offset].decode("utf-8", errors="ignore")) + 1
 
 
 class _ShortenLiterals(ast.NodeTransformer):

@@ -27,6 +27,7 @@ class CodeUnit:
 
     source: str
     cell: int | None = None
+    cell_id: str | None = None
     execution_count: int | None = None
     ignore: frozenset[str] = field(default=frozenset())  # rule ids from cell metadata; "*" = all
 
@@ -123,6 +124,7 @@ def _code_units(nb: dict[str, Any]) -> Iterator[CodeUnit]:
         yield CodeUnit(
             source=source,
             cell=index,
+            cell_id=cell["id"] if isinstance(cell.get("id"), str) else None,
             execution_count=count if isinstance(count, int) else None,
             ignore=_cell_ignores(cell.get("metadata")),
         )

@@ -111,8 +111,7 @@ TRUST_REMOTE_CODE = Rule(
     ),
     references=(reference("CWE", "CWE-494"), ATLAS_SUPPLY_CHAIN_MODEL, reference("OWASP ML Top 10", "ML06:2023")),
     sample_trigger=(
-        "from transformers import AutoModel\n"
-        "model = AutoModel.from_pretrained('org/model', trust_remote_code=True)\n"
+        "from transformers import AutoModel\nmodel = AutoModel.from_pretrained('org/model', trust_remote_code=True)\n"
     ),
     sample_clean="from transformers import AutoModel\nmodel = AutoModel.from_pretrained('org/model')\n",
 )
@@ -183,8 +182,13 @@ def check_torch_load(name: str, call: ast.Call, resolve: Callable[[ast.AST], str
     if value is True:
         return
     if value is NOT_CONSTANT:
-        yield Hit(TORCH_LOAD, call, "weights_only is computed at run time", confidence=Confidence.LOW,
-                  severity=Severity.MEDIUM)
+        yield Hit(
+            TORCH_LOAD,
+            call,
+            "weights_only is computed at run time",
+            confidence=Confidence.LOW,
+            severity=Severity.MEDIUM,
+        )
     else:
         yield Hit(TORCH_LOAD, call, f"weights_only={value!r} unpickles arbitrary objects")
 

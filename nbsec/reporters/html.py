@@ -1,0 +1,251 @@
+"""HTML: one self-contained file (inline CSS, one small inline script, no external URLs) that opens offline.
+
+Everything taken from the report is HTML-escaped: a report about a hostile
+notebook must not become an XSS in the browser of whoever reviews it. As a
+second fence, a Content-Security-Policy allows no network loads at all and only
+the one script whose hash it names, so even a markup injection we missed could
+not run a script or fetch anything.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections import Counter
+from html import escape
+
+from nbsec.display import SEVERITY_COLORS, errors_html, findings_table_html, severity_badge
+from nbsec.model import Report, Severity, Suppressed
+from nbsec.reporters._common import reference_label, suppression_reason
+
+# Filters rows of the findings table by severity checkbox and by free text. No network, no eval.
+SCRIPT = """
+(function () {
+  var boxes = Array.prototype.slice.call(document.querySelectorAll("input.nbsec-filter"));
+  var text = document.getElementById("nbsec-text-filter");
+  var shown = document.getElementById("nbsec-shown");
+  var rows = Array.prototype.slice.call(document.querySelectorAll("#findings tr.nbsec-finding"));
+  function apply() {
+    var on = {};
+    boxes.forEach(function (b) { on[b.value] = b.checked; });
+    var q = text ? text.value.trim().toLowerCase() : "";
+    var n = 0;
+    rows.forEach(function (r) {
+      var ok = on[r.getAttribute("data-severity")] !== false &&
+        (!q || r.textContent.toLowerCase().indexOf(q) !== -1);
+      r.hidden = !ok;
+      if (ok) { n += 1; }
+    });
+    if (shown) { shown.textContent = n + " of " + rows.length + " shown"; }
+  }
+  boxes.forEach(function (b) { b.addEventListener("change", apply); });
+  if (text) { text.addEventListener("input", apply); }
+  apply();
+})();
+"""
+
+SCRIPT_HASH = base64.b64encode(hashlib.sha256(SCRIPT.encode("utf-8")).digest()).decode("ascii")
+CSP = f"default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-{SCRIPT_HASH}'; img-src data:"
+
+STYLE = """
+:root { color-scheme: light dark; --fg: #1f2328; --bg: #fff; --muted: #656d76; --line: #d0d7de; --panel: #f6f8fa; }
+@media (prefers-color-scheme: dark) {
+  :root { --fg: #e6edf3; --bg: #0d1117; --muted: #8d96a0; --line: #30363d; --panel: #161b22; }
+}
+body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--fg); background: var(--bg);
+       margin: 0 auto; padding: 1.5rem; max-width: 1400px; }
+h1 { margin: 0 0 .25rem; font-size: 1.6rem; } h2 { font-size: 1.2rem; margin: 1.75rem 0 .5rem; }
+.meta, small { color: var(--muted); }
+.cards { display: flex; gap: .75rem; flex-wrap: wrap; margin: 1rem 0; }
+.card { border: 1px solid var(--line); border-left: 6px solid var(--sev); border-radius: 6px; padding: .5rem 1rem;
+        min-width: 6rem; background: var(--panel); }
+.card .n { font-size: 1.6rem; font-weight: 700; display: block; } .card .l { text-transform: uppercase; }
+.filters { display: flex; gap: 1rem; flex-wrap: wrap; align-items: center; margin: .5rem 0 1rem; }
+.filters input[type=search] { min-width: 20rem; padding: .3rem .5rem; }
+table { border-collapse: collapse; width: 100%; }
+th, td { border-bottom: 1px solid var(--line); padding: .4rem .5rem; vertical-align: top; text-align: left; }
+th { background: var(--panel); }
+td code { white-space: pre-wrap; word-break: break-word; }
+.nbsec-findings td:nth-child(2) code { white-space: nowrap; }
+details { border: 1px solid var(--line); border-radius: 6px; padding: .5rem 1rem; margin: 1rem 0; }
+summary { cursor: pointer; font-weight: 600; }
+.nbsec-errors { border-left: 6px solid #c62828; padding: .5rem 1rem; background: var(--panel); }
+.clean { font-size: 1.1rem; color: #2e7d32; font-weight: 600; }
+[hidden] { display: none !important; }
+"""
+
+
+def render(report: Report) -> str:
+    """The whole page as a string (UTF-8 when written)."""
+    title = f"nbsec report: {report.summary_line()}"
+    body = "\n".join(
+        part
+        for part in (
+            _header(report),
+            _baseline(report),
+            _findings(report),
+            _errors(report),
+            _suppressed(report),
+            _coverage(report),
+            _metrics(report),
+            _timings(report),
+        )
+        if part
+    )
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f'<meta name="generator" content="nbsec {escape(report.tool_version)}">\n'
+        f"<title>{escape(title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
+        f"{body}\n<script>{SCRIPT}</script>\n</body>\n</html>\n"
+    )
+
+
+def _header(report: Report) -> str:
+    scanned = sum(1 for t in report.targets if t.status == "scanned")
+    facts = [f"nbsec {escape(report.tool_version or '?')}"]
+    if report.started_at:
+        facts.append(f"started {escape(report.started_at)}")
+    if report.finished_at:
+        facts.append(f"finished {escape(report.finished_at)}")
+    if "total" in report.timings:
+        facts.append(f"{report.timings['total']:.2f} s")
+    facts.append(f"{len(report.targets)} target(s), {scanned} scanned")
+    cards = "".join(
+        f'<div class="card" data-severity="{sev}" style="--sev:{SEVERITY_COLORS[sev]}">'
+        f'<span class="n">{count}</span><span class="l">{sev}</span></div>'
+        for sev, count in report.counts().items()
+    )
+    return (
+        "<header>\n<h1>nbsec report</h1>\n"
+        f'<p class="meta">{" · ".join(facts)}</p>\n'
+        f"<p><strong>{escape(report.summary_line())}</strong></p>\n"
+        f'<div class="cards">{cards}</div>\n</header>'
+    )
+
+
+def _findings(report: Report) -> str:
+    if not report.findings:
+        # "Nothing found" means little without what was looked at; the coverage section opens for it.
+        scanners = sorted({c.scanner for c in report.checks})
+        by = f" by {escape(', '.join(scanners))}" if scanners else ""
+        return (
+            '<section id="findings">\n<h2>Findings</h2>\n'
+            f'<p class="clean">No findings.</p><p>{len(report.checks)} check(s) on '
+            f"{len(report.targets)} target(s){by}; see <em>Checks and coverage</em> below.</p>\n</section>"
+        )
+    counts = report.counts()
+    boxes = "".join(
+        f'<label><input type="checkbox" class="nbsec-filter" value="{sev.value}" checked> '
+        f"{severity_badge(sev)} ({counts[sev.value]})</label>"
+        for sev in Severity
+        if counts[sev.value]
+    )
+    return (
+        f'<section id="findings">\n<h2>Findings ({len(report.findings)})</h2>\n'
+        f'<div class="filters" role="group" aria-label="Filter findings">{boxes}'
+        '<input type="search" id="nbsec-text-filter" placeholder="Filter: rule, path, text, evidence"'
+        ' aria-label="Filter findings by text">'
+        f'<span id="nbsec-shown" aria-live="polite">{len(report.findings)} shown</span></div>\n'
+        f"{findings_table_html(report)}\n</section>"
+    )
+
+
+def _errors(report: Report) -> str:
+    if not report.errors:
+        return ""
+    return f'<section id="errors">\n<h2>Errors</h2>\n{errors_html(report)}\n</section>'
+
+
+def _suppressed(report: Report) -> str:
+    if not report.suppressed:
+        return ""
+    reasons = Counter(s.reason for s in report.suppressed)
+    why = ", ".join(f"{n} {escape(reason)}" for reason, n in sorted(reasons.items()))
+    rows = "".join(_suppressed_row(item) for item in report.suppressed)
+    return (
+        f'<details id="suppressed">\n<summary>Suppressed findings ({len(report.suppressed)}: {why})</summary>\n'
+        "<table><thead><tr><th>Severity</th><th>Rule</th><th>Title</th><th>Location</th><th>Evidence</th>"
+        f"<th>Suppressed by</th></tr></thead><tbody>{rows}</tbody></table>\n</details>"
+    )
+
+
+def _suppressed_row(item: Suppressed) -> str:
+    f = item.finding
+    refs = ", ".join(escape(reference_label(r)) for r in f.references)
+    return (
+        f'<tr class="nbsec-suppressed" data-severity="{f.severity.value}">'
+        f"<td>{severity_badge(f.severity)}</td><td><code>{escape(f.rule_id)}</code></td>"
+        f"<td>{escape(f.title)}<br><small>{refs}</small></td>"
+        f"<td><code>{escape(f.location.describe())}</code></td><td><code>{escape(f.evidence)}</code></td>"
+        f"<td>{escape(suppression_reason(item.reason))}</td></tr>"
+    )
+
+
+def _coverage(report: Report) -> str:
+    statuses = Counter(c.status for c in report.checks)
+    tally = ", ".join(f"{n} {escape(status)}" for status, n in sorted(statuses.items())) or "none"
+    targets = "".join(
+        f"<tr><td><code>{escape(t.path)}</code></td><td>{escape(t.kind)}</td><td>{escape(t.status)}</td>"
+        f"<td>{escape(t.detail)}</td></tr>"
+        for t in report.targets
+    )
+    checks = "".join(
+        f'<tr data-status="{escape(c.status)}"><td>{escape(c.scanner)}</td><td><code>{escape(c.target)}</code></td>'
+        f"<td>{escape(c.status)}</td><td>{escape(c.detail)}</td></tr>"
+        for c in report.checks
+    )
+    opened = "" if report.findings else " open"
+    return (
+        f'<details id="coverage"{opened}>\n<summary>Checks and coverage: {len(report.checks)} check(s) '
+        f"({tally}) on {len(report.targets)} target(s)</summary>\n"
+        "<h3>Targets</h3><table><thead><tr><th>Path</th><th>Kind</th><th>Status</th><th>Detail</th></tr></thead>"
+        f"<tbody>{targets}</tbody></table>\n"
+        "<h3>Checks</h3><table><thead><tr><th>Scanner</th><th>Target</th><th>Status</th><th>Detail</th></tr></thead>"
+        f"<tbody>{checks}</tbody></table>\n</details>"
+    )
+
+
+def _metrics(report: Report) -> str:
+    if not report.metrics:
+        return ""
+    rows = "".join(
+        f"<tr><td>{escape(m.name)}</td><td>{escape(_number(m.value))}</td><td>{escape(m.unit)}</td>"
+        f"<td>{escape(', '.join(f'{k}={v}' for k, v in sorted(m.labels.items())))}</td></tr>"
+        for m in report.metrics
+    )
+    return (
+        '<section id="metrics">\n<h2>Metrics</h2>\n<table><thead><tr><th>Metric</th><th>Value</th><th>Unit</th>'
+        f"<th>Labels</th></tr></thead><tbody>{rows}</tbody></table>\n</section>"
+    )
+
+
+def _timings(report: Report) -> str:
+    if not report.timings:
+        return ""
+    rows = "".join(
+        f"<tr><td>{escape(name)}</td><td>{seconds:.3f}</td></tr>"
+        for name, seconds in sorted(report.timings.items(), key=lambda item: -item[1])
+    )
+    return (
+        '<section id="timings">\n<h2>Timings</h2>\n<table><thead><tr><th>Step</th><th>Seconds</th></tr></thead>'
+        f"<tbody>{rows}</tbody></table>\n</section>"
+    )
+
+
+def _baseline(report: Report) -> str:
+    if report.baseline is None:
+        return ""
+    b = report.baseline
+    return (
+        '<section id="baseline">\n<h2>Baseline</h2>\n'
+        f"<p>{escape(str(b.get('new', 0)))} new, {escape(str(b.get('fixed', 0)))} fixed, "
+        f"{escape(str(b.get('unchanged', 0)))} unchanged"
+        f"{' (' + escape(str(b['path'])) + ')' if b.get('path') else ''}</p>\n</section>"
+    )
+
+
+def _number(value: float) -> str:
+    return str(value) if isinstance(value, int) else f"{value:.6g}"

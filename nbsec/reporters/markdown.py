@@ -1,0 +1,102 @@
+"""Markdown (GitHub-flavoured): for pull-request comments, job summaries ($GITHUB_STEP_SUMMARY) and wikis.
+
+Cell text is escaped for tables: `|` would end the cell and a newline the row,
+and Markdown renders inline HTML, so `<script>` in evidence must arrive as text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from nbsec.model import Finding, Report
+from nbsec.reporters._common import reference_label, suppression_reason
+
+# Characters with a meaning in CommonMark/GFM inline text (and `|` in GFM tables).
+_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&#!])")
+
+
+def escape_cell(text: str) -> str:
+    """Text for a table cell: Markdown punctuation backslash-escaped, line breaks as <br>."""
+    escaped = _SPECIAL.sub(r"\\\1", text.replace("\r\n", "\n").replace("\r", "\n"))
+    return escaped.replace("\n", "<br>")
+
+
+def code_cell(text: str) -> str:
+    """Inline code in a table cell: a fence longer than any backtick run, `|` escaped (GFM splits cells first)."""
+    flat = " ".join(text.split())
+    if not flat:
+        return ""
+    longest = max((len(run) for run in re.findall(r"`+", flat)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if flat.startswith("`") or flat.endswith("`") else ""
+    return f"{fence}{pad}{flat.replace('|', chr(92) + '|')}{pad}{fence}"
+
+
+def render(report: Report) -> str:
+    lines = [f"# nbsec report{(' ' + escape_cell(report.tool_version)) if report.tool_version else ''}", ""]
+    lines.append(f"**{escape_cell(report.summary_line())}**")
+    lines.append("")
+    facts = []
+    if report.started_at:
+        facts.append(f"started {escape_cell(report.started_at)}")
+    if report.finished_at:
+        facts.append(f"finished {escape_cell(report.finished_at)}")
+    if "total" in report.timings:
+        facts.append(f"{report.timings['total']:.2f} s")
+    scanned = sum(1 for t in report.targets if t.status == "scanned")
+    facts.append(f"{len(report.targets)} target(s), {scanned} scanned, {len(report.checks)} check(s)")
+    lines += [", ".join(facts), ""]
+
+    lines += ["## Summary", "", "| Severity | Count |", "| --- | ---: |"]
+    lines += [f"| {severity} | {count} |" for severity, count in report.counts().items()]
+    lines += [f"| **total** | **{len(report.findings)}** |", ""]
+
+    if report.baseline is not None:
+        b = report.baseline
+        lines += [
+            "## Baseline",
+            "",
+            f"{b.get('new', 0)} new, {b.get('fixed', 0)} fixed, {b.get('unchanged', 0)} unchanged"
+            + (f" (baseline {code_cell(str(b['path']))})" if b.get("path") else ""),
+            "",
+        ]
+
+    lines += ["## Findings", ""]
+    if report.findings:
+        lines += _findings_table(report.sorted_findings())
+    else:
+        scanners = ", ".join(sorted({c.scanner for c in report.checks})) or "no scanner"
+        lines.append(f"No findings ({len(report.checks)} check(s) by {escape_cell(scanners)}).")
+    lines.append("")
+
+    if report.errors:
+        lines += [f"## Could not scan ({len(report.errors)})", ""]
+        for error in report.errors:
+            item = f"- {code_cell(error.target)} ({escape_cell(error.scanner)}): {escape_cell(error.message)}"
+            if error.hint:
+                item += f"<br>hint: {escape_cell(error.hint)}"
+            lines.append(item)
+        lines.append("")
+
+    if report.suppressed:
+        reasons = Counter(s.reason for s in report.suppressed)
+        lines += [f"## Suppressed ({len(report.suppressed)})", ""]
+        lines += [f"- {n} by {escape_cell(suppression_reason(reason))}" for reason, n in sorted(reasons.items())]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _findings_table(findings: list[Finding]) -> list[str]:
+    rows = [
+        "| Severity | Rule | Title | Location | Evidence | Remediation |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for f in findings:
+        refs = ", ".join(reference_label(r) for r in f.references)
+        title = escape_cell(f.title) + (f"<br>{escape_cell(refs)}" if refs else "")
+        rows.append(
+            f"| {f.severity.value} ({f.confidence.value} confidence) | {code_cell(f.rule_id)} | {title} "
+            f"| {code_cell(f.location.describe())} | {code_cell(f.evidence)} | {escape_cell(f.remediation)} |"
+        )
+    return rows

@@ -1,0 +1,311 @@
+"""SARIF 2.1.0: what GitHub code scanning, Azure DevOps and VS Code's SARIF viewer read.
+
+One run, one `tool.driver` with a rule for every rule id that appears, one
+result per finding (suppressed findings too, marked with `suppressions`, so
+nothing is silently lost), and one invocation whose notifications carry the
+targets that could not be scanned.
+
+Notebook cells: SARIF regions are lines of the artifact, but a finding's line
+is counted within its cell, and the cell's first line in the .ipynb JSON is not
+in the Report. So a cell finding gets no `region` (a wrong line in the JSON
+file would send a reader to the wrong place); the cell goes into a logical
+location and into `properties` (cell, executionCount, cellLine, cellColumn),
+and the message names it ("cell 2 [3], line 2").
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from pathlib import PurePosixPath, PureWindowsPath
+from typing import Any
+from urllib.parse import quote
+
+from nbsec.model import Finding, Location, Reference, Report, Rule, ScanError, Severity, get_rule
+from nbsec.reporters._common import load_rule_catalogue, reference_label, suppression_reason
+
+SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+SARIF_VERSION = "2.1.0"
+SRCROOT = "%SRCROOT%"
+FINGERPRINT_KEY = "nbsec/v1"
+
+# GitHub maps security-severity to its levels: >= 9.0 critical, 7.0-8.9 high, 4.0-6.9 medium, < 4 low.
+SECURITY_SEVERITY = {
+    Severity.CRITICAL: "9.5",
+    Severity.HIGH: "8.0",
+    Severity.MEDIUM: "5.5",
+    Severity.LOW: "3.0",
+    Severity.INFO: "0.0",
+}
+LEVEL = {
+    Severity.CRITICAL: "error",
+    Severity.HIGH: "error",
+    Severity.MEDIUM: "warning",
+    Severity.LOW: "note",
+    Severity.INFO: "note",
+}
+# Suppressions a person wrote next to the code vs. ones decided outside it (config, baseline, threshold).
+IN_SOURCE_REASONS = frozenset({"inline", "cell-metadata"})
+
+_URI_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+
+
+def render(report: Report) -> str:
+    return json.dumps(to_sarif(report), indent=2, ensure_ascii=False)
+
+
+def to_sarif(report: Report) -> dict[str, Any]:
+    """The SARIF log as a dict (what `render` serializes)."""
+    load_rule_catalogue()
+    all_findings = [*report.findings, *(s.finding for s in report.suppressed)]
+    rule_ids = sorted({f.rule_id for f in all_findings})
+    index = {rule_id: i for i, rule_id in enumerate(rule_ids)}
+    rules = [_rule_descriptor(rule_id, [f for f in all_findings if f.rule_id == rule_id]) for rule_id in rule_ids]
+
+    results = [_result(f, index, report) for f in report.sorted_findings()]
+    for item in report.suppressed:
+        result = _result(item.finding, index, report)
+        result["suppressions"] = [
+            {
+                "kind": "inSource" if item.reason in IN_SOURCE_REASONS else "external",
+                "status": "accepted",
+                "justification": suppression_reason(item.reason),
+            }
+        ]
+        if item.reason == "baseline":
+            result["baselineState"] = "unchanged"
+        results.append(result)
+
+    run: dict[str, Any] = {
+        "tool": {
+            "driver": {
+                "name": report.tool_name or "nbsec",
+                "version": report.tool_version or "0",
+                "rules": rules,
+            }
+        },
+        "invocations": [_invocation(report)],
+        # nbsec's Location columns count code points, not SARIF's default UTF-16 units.
+        "columnKind": "unicodeCodePoints",
+        "results": results,
+        "properties": {
+            "summary": report.summary_line(),
+            "counts": report.counts(),
+            "targets": len(report.targets),
+            "metrics": [m.to_dict() for m in report.metrics],
+        },
+    }
+    if report.baseline is not None:
+        run["properties"]["baseline"] = dict(report.baseline)
+    return {"$schema": SCHEMA_URI, "version": SARIF_VERSION, "runs": [run]}
+
+
+# -- rules ------------------------------------------------------------------------
+
+
+def _rule_descriptor(rule_id: str, findings: list[Finding]) -> dict[str, Any]:
+    """`reportingDescriptor` from the catalogue, or from the findings when the rule is unknown here."""
+    rule: Rule | None = get_rule(rule_id)
+    first = findings[0]
+    title = rule.title if rule else first.title
+    description = rule.description if rule and rule.description else title
+    remediation = rule.remediation if rule else first.remediation
+    references = rule.references if rule else first.references
+    severity = rule.severity if rule else max((f.severity for f in findings), key=lambda s: s.rank)
+    confidence = rule.confidence if rule else first.confidence
+    tags = ["security", *_reference_ids(references)]
+    if rule is not None:
+        tags.extend([rule.category, *rule.tags])
+    tags.extend(t for f in findings for t in f.tags)
+
+    descriptor: dict[str, Any] = {
+        "id": rule_id,
+        "shortDescription": {"text": title},
+        "fullDescription": {"text": description},
+        "help": {"text": _help_text(remediation, references), "markdown": _help_markdown(remediation, references)},
+        "defaultConfiguration": {"level": LEVEL[severity]},
+        "properties": {
+            "tags": _unique(t for t in tags if t),
+            "security-severity": SECURITY_SEVERITY[severity],
+            "precision": confidence.value,  # GitHub reads very-high/high/medium/low
+        },
+    }
+    help_uri = next((r.url for r in references if r.url), None)
+    if help_uri:
+        descriptor["helpUri"] = help_uri
+    return descriptor
+
+
+def _reference_ids(references: Iterable[Reference]) -> list[str]:
+    # Framework ids as tags ("CWE-502", "ML06:2023", "AML.T0011.000"): code-scanning UIs filter on tags.
+    return [r.id for r in references]
+
+
+def _help_text(remediation: str, references: Iterable[Reference]) -> str:
+    lines = [remediation or "No remediation recorded."]
+    for ref in references:
+        lines.append(reference_label(ref) + (f": {ref.url}" if ref.url else ""))
+    return "\n".join(lines)
+
+
+def _help_markdown(remediation: str, references: Iterable[Reference]) -> str:
+    lines = [remediation or "No remediation recorded."]
+    refs = list(references)
+    if refs:
+        lines.append("")
+        lines.append("References:")
+        for ref in refs:
+            label = reference_label(ref)
+            lines.append(f"- [{label}]({ref.url})" if ref.url else f"- {label}")
+    return "\n".join(lines)
+
+
+def _unique(items: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+# -- results ----------------------------------------------------------------------
+
+
+def _result(finding: Finding, index: dict[str, int], report: Report) -> dict[str, Any]:
+    loc = finding.location
+    text = finding.title
+    if loc.cell is not None:
+        text += f" ({_cell_label(loc)})"
+    if finding.evidence:
+        text += f": {finding.evidence}"
+    result: dict[str, Any] = {
+        "ruleId": finding.rule_id,
+        "ruleIndex": index[finding.rule_id],
+        "level": LEVEL[finding.severity],
+        "message": {"text": text},
+        "locations": [_location(loc)],
+        "partialFingerprints": {FINGERPRINT_KEY: finding.fingerprint},
+        "properties": _result_properties(finding),
+    }
+    if report.baseline is not None:
+        result["baselineState"] = "new"  # findings still in `findings` after a baseline are the new ones
+    return result
+
+
+def _cell_label(loc: Location) -> str:
+    """'cell 2 [3], line 2, col 5': where in the notebook, since the region cannot say it."""
+    # Location.describe() without the path (and member) part.
+    return (
+        Location(path="", cell=loc.cell, execution_count=loc.execution_count, line=loc.line, column=loc.column)
+        .describe()
+        .lstrip(", ")
+    )
+
+
+def _location(loc: Location) -> dict[str, Any]:
+    physical: dict[str, Any] = {"artifactLocation": artifact_location(loc.path)}
+    region = _region(loc)
+    if region:
+        physical["region"] = region
+    out: dict[str, Any] = {"physicalLocation": physical}
+    logical = _logical_locations(loc)
+    if logical:
+        out["logicalLocations"] = logical
+    return out
+
+
+def artifact_location(path: str) -> dict[str, Any]:
+    """URI for a report path: relative posix paths under %SRCROOT%, absolute ones as file:// URIs."""
+    if _URI_SCHEME.match(path):
+        return {"uri": path}
+    if PurePosixPath(path).is_absolute():
+        return {"uri": "file://" + quote(PurePosixPath(path).as_posix())}
+    windows = PureWindowsPath(path)
+    if windows.drive:
+        return {"uri": windows.as_uri() if windows.is_absolute() else quote(windows.as_posix())}
+    return {"uri": quote(path.replace("\\", "/")), "uriBaseId": SRCROOT}
+
+
+def _region(loc: Location) -> dict[str, Any]:
+    if loc.cell is not None:
+        return {}  # cell-relative lines are not lines of the .ipynb file (module docstring)
+    if loc.member is None and loc.line is None and loc.offset is not None:
+        return {"byteOffset": loc.offset}  # pickle opcode offset in the file itself
+    if loc.line is None or loc.member is not None:
+        return {}
+    region: dict[str, Any] = {"startLine": loc.line}
+    if loc.column is not None:
+        region["startColumn"] = loc.column
+    if loc.end_line is not None:
+        region["endLine"] = loc.end_line
+    if loc.end_column is not None:
+        region["endColumn"] = loc.end_column
+    return region
+
+
+def _logical_locations(loc: Location) -> list[dict[str, Any]]:
+    # SARIF has no "notebook cell" kind; "object" is the closest valid one for a named part of a file.
+    out: list[dict[str, Any]] = []
+    if loc.cell is not None:
+        name = f"cell {loc.cell + 1}"
+        if loc.execution_count is not None:
+            name += f" [{loc.execution_count}]"
+        # The execution count changes on every run; the qualified name stays stable without it.
+        out.append({"name": name, "fullyQualifiedName": f"{loc.path}#cell {loc.cell + 1}", "kind": "object"})
+    if loc.member is not None:
+        out.append({"name": loc.member, "fullyQualifiedName": f"{loc.path}!{loc.member}", "kind": "member"})
+    if loc.element is not None:
+        out.append({"name": loc.element, "kind": "element"})
+    if loc.endpoint is not None:
+        out.append({"name": loc.endpoint, "kind": "resource"})
+    return out
+
+
+def _result_properties(finding: Finding) -> dict[str, Any]:
+    loc = finding.location
+    props: dict[str, Any] = {"severity": finding.severity.value, "confidence": finding.confidence.value}
+    if loc.cell is not None:
+        props["cell"] = loc.cell + 1  # 1-based, as JupyterLab shows it
+        if loc.execution_count is not None:
+            props["executionCount"] = loc.execution_count
+        if loc.line is not None:
+            props["cellLine"] = loc.line
+        if loc.column is not None:
+            props["cellColumn"] = loc.column
+    for key, value in (("member", loc.member), ("offset", loc.offset), ("element", loc.element)):
+        if value is not None:
+            props[key] = value
+    if loc.output is not None:
+        props["output"] = loc.output + 1
+    if loc.endpoint is not None:
+        props["endpoint"] = loc.endpoint
+    if finding.tags:
+        props["tags"] = list(finding.tags)
+    return props
+
+
+# -- invocation -------------------------------------------------------------------
+
+
+def _invocation(report: Report) -> dict[str, Any]:
+    invocation: dict[str, Any] = {
+        "executionSuccessful": not report.errors,
+        "toolExecutionNotifications": [_notification(e, report) for e in report.errors],
+    }
+    if report.started_at:
+        invocation["startTimeUtc"] = report.started_at
+    if report.finished_at:
+        invocation["endTimeUtc"] = report.finished_at
+    return invocation
+
+
+def _notification(error: ScanError, report: Report) -> dict[str, Any]:
+    text = f"{error.target}: {error.message}"
+    if error.hint:
+        text += f" (hint: {error.hint})"
+    notification: dict[str, Any] = {
+        "level": "error",
+        "message": {"text": text},
+        "properties": {"scanner": error.scanner, "target": error.target, "hint": error.hint},
+    }
+    # ScanError.target is free text (a plugin's entry point, a list of paths); only a known file gets a location.
+    if any(t.path == error.target for t in report.targets):
+        notification["locations"] = [{"physicalLocation": {"artifactLocation": artifact_location(error.target)}}]
+    return notification

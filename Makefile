@@ -35,6 +35,7 @@ demo: $(VENV)/.core
 	$(VENV)/bin/nbsec demo $(DEMO)
 
 test: $(VENV)/.dev
+	scripts/ensure-chromium.sh
 	$(PY) -m pytest -q
 
 lint: $(VENV)/.dev

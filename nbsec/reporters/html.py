@@ -159,6 +159,12 @@ def _errors(report: Report) -> str:
     return f'<section id="errors">\n<h2>Errors</h2>\n{errors_html(report)}\n</section>'
 
 
+def _table(headers: tuple[str, ...], rows: str) -> str:
+    """A table with a header row; `rows` is already-escaped <tr> markup."""
+    head = "".join(f"<th>{h}</th>" for h in headers)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+
+
 def _suppressed(report: Report) -> str:
     if not report.suppressed:
         return ""
@@ -167,8 +173,8 @@ def _suppressed(report: Report) -> str:
     rows = "".join(_suppressed_row(item) for item in report.suppressed)
     return (
         f'<details id="suppressed">\n<summary>Suppressed findings ({len(report.suppressed)}: {why})</summary>\n'
-        "<table><thead><tr><th>Severity</th><th>Rule</th><th>Title</th><th>Location</th><th>Evidence</th>"
-        f"<th>Suppressed by</th></tr></thead><tbody>{rows}</tbody></table>\n</details>"
+        + _table(("Severity", "Rule", "Title", "Location", "Evidence", "Suppressed by"), rows)
+        + "\n</details>"
     )
 
 
@@ -201,10 +207,8 @@ def _coverage(report: Report) -> str:
     return (
         f'<details id="coverage"{opened}>\n<summary>Checks and coverage: {len(report.checks)} check(s) '
         f"({tally}) on {len(report.targets)} target(s)</summary>\n"
-        "<h3>Targets</h3><table><thead><tr><th>Path</th><th>Kind</th><th>Status</th><th>Detail</th></tr></thead>"
-        f"<tbody>{targets}</tbody></table>\n"
-        "<h3>Checks</h3><table><thead><tr><th>Scanner</th><th>Target</th><th>Status</th><th>Detail</th></tr></thead>"
-        f"<tbody>{checks}</tbody></table>\n</details>"
+        f"<h3>Targets</h3>{_table(('Path', 'Kind', 'Status', 'Detail'), targets)}\n"
+        f"<h3>Checks</h3>{_table(('Scanner', 'Target', 'Status', 'Detail'), checks)}\n</details>"
     )
 
 
@@ -217,8 +221,7 @@ def _metrics(report: Report) -> str:
         for m in report.metrics
     )
     return (
-        '<section id="metrics">\n<h2>Metrics</h2>\n<table><thead><tr><th>Metric</th><th>Value</th><th>Unit</th>'
-        f"<th>Labels</th></tr></thead><tbody>{rows}</tbody></table>\n</section>"
+        f'<section id="metrics">\n<h2>Metrics</h2>\n{_table(("Metric", "Value", "Unit", "Labels"), rows)}\n</section>'
     )
 
 
@@ -229,10 +232,7 @@ def _timings(report: Report) -> str:
         f"<tr><td>{escape(name)}</td><td>{seconds:.3f}</td></tr>"
         for name, seconds in sorted(report.timings.items(), key=lambda item: -item[1])
     )
-    return (
-        '<section id="timings">\n<h2>Timings</h2>\n<table><thead><tr><th>Step</th><th>Seconds</th></tr></thead>'
-        f"<tbody>{rows}</tbody></table>\n</section>"
-    )
+    return f'<section id="timings">\n<h2>Timings</h2>\n{_table(("Step", "Seconds"), rows)}\n</section>'
 
 
 def _baseline(report: Report) -> str:

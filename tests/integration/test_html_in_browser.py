@@ -32,6 +32,8 @@ FLAGS = [
 def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} not found: run scripts/ensure-chromium.sh (make test does) or set NBSEC_CHROMIUM")
     with sync_playwright() as pw:
         instance = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         yield instance

@@ -53,6 +53,9 @@ class Config:
     baseline: str | None = None
     exclude_paths: tuple[str, ...] = DEFAULT_EXCLUDE_PATHS
     max_file_size: int = 64 * 1024 * 1024
+    # Pickle globals ("module.name" or a whole "module") you trust beyond nbsec's allowlist.
+    # The hard denylist still wins: os.system cannot be allowed.
+    allow_globals: tuple[str, ...] = ()
     sources: tuple[str, ...] = field(default=(), compare=False)
 
     def rule_enabled(self, rule_id: str) -> bool:
@@ -85,7 +88,7 @@ _KEYS = {f.name for f in fields(Config)} - {"sources"}
 def _coerce(key: str, value: Any, origin: str) -> Any:
     """Turn a TOML/env/argument value into the field's type, or say what is wrong."""
     try:
-        if key in ("only", "include_rules", "exclude_rules", "exclude_paths"):
+        if key in ("only", "include_rules", "exclude_rules", "exclude_paths", "allow_globals"):
             if isinstance(value, str):
                 value = [v for v in value.replace(";", ",").split(",")]
             if not isinstance(value, (list, tuple)):

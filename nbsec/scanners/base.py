@@ -75,7 +75,7 @@ def _load(reload: bool = False) -> None:
     _loaded = True
     _PLUGIN_ERRORS.clear()
     # Built-ins first, so a plugin cannot take a built-in's name.
-    from nbsec.scanners import notebook  # noqa: F401  (registers on import)
+    from nbsec.scanners import artifacts, notebook  # noqa: F401  (register on import)
 
     for entry in metadata.entry_points(group=ENTRY_POINT_GROUP):
         try:

@@ -7,6 +7,7 @@ is still a notebook, and a binary file named .ipynb is reported, not trusted.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,25 @@ PYTHON = "python"
 TEXT = "text"
 BINARY = "binary"
 EMPTY = "empty"
+# Model artifacts and containers, recognised by their bytes.
+PICKLE = "pickle"
+ZIP = "zip"
+TAR = "tar"
+GZIP = "gzip"
+BZIP2 = "bz2"
+XZ = "xz"
+LZMA = "lzma"
+ZLIB = "zlib"
+NPY = "npy"
+SAFETENSORS = "safetensors"
+GGUF = "gguf"
+ONNX = "onnx"
+HDF5 = "hdf5"
+SAVEDMODEL = "savedmodel"
+SEVENZIP = "7z"
+ARTIFACT_KINDS = frozenset(
+    {PICKLE, ZIP, TAR, GZIP, BZIP2, XZ, LZMA, ZLIB, NPY, SAFETENSORS, GGUF, ONNX, HDF5, SAVEDMODEL, SEVENZIP}
+)
 
 
 @dataclass(frozen=True)
@@ -33,13 +53,83 @@ class FileTarget:
     size: int
 
 
-def sniff_kind(path: Path, head: bytes) -> str:
+def artifact_kind(head: bytes, name: str = "", tail: bytes = b"") -> str | None:
+    """The model-artifact or container format of some bytes, from content first, name second."""
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+        return ZIP
+    if len(head) >= 2 and head[0] == 0x80 and head[1] <= 5:
+        return PICKLE
+    if head.startswith(b"\x93NUMPY"):
+        return NPY
+    if head.startswith(b"GGUF"):
+        return GGUF
+    if head.startswith(b"\x89HDF\r\n\x1a\n"):
+        return HDF5
+    if head.startswith(b"\x1f\x8b"):
+        return GZIP
+    if head.startswith(b"BZh") and head[3:4].isdigit():
+        return BZIP2
+    if head.startswith(b"\xfd7zXZ\x00"):
+        return XZ
+    if head.startswith(b"7z\xbc\xaf\x27\x1c"):
+        return SEVENZIP
+    if len(head) > 262 and head[257:262] == b"ustar":
+        return TAR
+    if _is_safetensors(head):
+        return SAFETENSORS
+    lower = name.lower()
+    if lower.endswith(".onnx") and head[:1] == b"\x08":
+        return ONNX
+    if lower.endswith("saved_model.pb"):
+        return SAVEDMODEL
+    if head[:3] == b"\x5d\x00\x00" and len(head) >= 13:  # lzma "alone" (joblib's .lzma)
+        return LZMA
+    if _is_zlib(head):
+        return ZLIB
+    if _is_protocol0_pickle(head, tail):
+        return PICKLE
+    return None
+
+
+def _is_safetensors(head: bytes) -> bool:
+    if len(head) < 10:
+        return False
+    size = int.from_bytes(head[:8], "little")
+    return 2 <= size < (1 << 40) and head[8:9] == b"{" and head[9:10] in b'"}\n '
+
+
+def _is_zlib(head: bytes) -> bool:
+    if len(head) < 2 or head[0] != 0x78 or (head[0] * 256 + head[1]) % 31:
+        return False
+    import zlib
+
+    try:
+        zlib.decompressobj().decompress(head[:4096], 1024)
+    except zlib.error:
+        return False
+    return True
+
+
+_PROTO0_OPENERS = re.compile(
+    rb"^(c[A-Za-z_][\w.]*\n[A-Za-z_][\w.]*\n|\((d|l|t|dp\d|lp\d|S'|V|I\d|F\d|c[A-Za-z_])|\}|\])"
+)
+
+
+def _is_protocol0_pickle(head: bytes, tail: bytes) -> bool:
+    """Protocol 0/1 pickles are text: they open like one and end with STOP ('.')."""
+    return bool(_PROTO0_OPENERS.match(head)) and tail.rstrip(b"\r\n").endswith(b".")
+
+
+def sniff_kind(path: Path, head: bytes, tail: bytes = b"") -> str:
     """Decide the kind of a file from its first bytes and, second, its name."""
     suffix = path.suffix.lower()
     if suffix == ".ipynb":
         return NOTEBOOK  # the notebook reader reports it clearly if it is empty or not one
     if not head:
         return EMPTY
+    artifact = artifact_kind(head, path.name, tail)
+    if artifact is not None:
+        return artifact
     if b"\x00" in head[:1024]:
         return BINARY
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
@@ -84,9 +174,15 @@ def _describe(path: Path) -> FileTarget:
         size = path.stat().st_size
         with path.open("rb") as handle:
             head = handle.read(SNIFF_BYTES)
+            tail = b""
+            if size > len(head):
+                handle.seek(max(size - 16, 0))
+                tail = handle.read(16)
+            else:
+                tail = head[-16:]
     except OSError as exc:
         return FileTarget(path, _display_name(path), f"unreadable: {exc.strerror}", 0)
-    return FileTarget(path, _display_name(path), sniff_kind(path, head), size)
+    return FileTarget(path, _display_name(path), sniff_kind(path, head, tail), size)
 
 
 def resolve_targets(paths: Iterable[str | os.PathLike[str]], config: Config) -> list[FileTarget]:

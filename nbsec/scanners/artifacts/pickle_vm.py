@@ -1,0 +1,735 @@
+"""A static pickle machine: walks opcodes with a simulated stack and memo, never executes.
+
+It reads from a seekable byte stream and skips over large byte/string arguments
+instead of loading them (a 512 MB tensor blob costs a seek, not 512 MB), so
+memory stays flat on huge files. It records every global a load would import,
+every call a load would make, names built at load time, and every way the
+stream differs from a well-formed pickle (framing, truncation, invalid
+opcodes, memo misses), because unpicklers disagree on broken streams.
+
+joblib's inline numpy arrays are understood: raw array bytes that follow a
+NumpyArrayWrapper are skipped by their shape and dtype, and object arrays
+(which are nested pickles) are analysed recursively.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import math
+import pickletools
+import re
+import struct
+from dataclasses import dataclass, field
+from typing import Any, BinaryIO
+
+# torch.save's legacy format: five pickles (magic, protocol, sys info, object, storage keys), then raw storages.
+TORCH_LEGACY_MAGIC = 0x1950A86A20F9469CFC6C
+KEEP_ARG_BYTES = 64 * 1024  # arguments up to this size are read; larger ones are skipped
+MAX_LINE = 64 * 1024
+MAX_CONTAINER_ITEMS = 100_000
+MAX_NESTED_PICKLES = 8
+
+_OPCODES = {op.code.encode("latin-1"): op for op in pickletools.opcodes}
+
+
+# -- simulated values -------------------------------------------------------------------
+
+
+class _Mark:
+    def __repr__(self) -> str:
+        return "MARK"
+
+
+MARK = _Mark()
+
+
+@dataclass(eq=False)
+class Opaque:
+    """A value the simulation does not keep (a skipped blob, a persistent id, ...)."""
+
+    what: str
+
+    def __repr__(self) -> str:
+        return f"<{self.what}>"
+
+
+@dataclass(eq=False)
+class GlobalVal:
+    module: str
+    name: str
+    offset: int
+    computed: bool = False
+
+    @property
+    def qualified(self) -> str:
+        return f"{self.module}.{self.name}"
+
+    def __repr__(self) -> str:
+        return self.qualified
+
+
+@dataclass(eq=False)
+class CallVal:
+    """The result of calling something during the load (REDUCE, OBJ, INST, NEWOBJ)."""
+
+    func: Any
+    args: Any
+    offset: int
+    state: Any = None
+
+    def __repr__(self) -> str:
+        return f"{self.func!r}(...)"
+
+
+# -- what the walk reports -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GlobalRef:
+    module: str
+    name: str
+    offset: int
+    opcode: str
+
+
+@dataclass(frozen=True)
+class CallRef:
+    func: str  # qualified name of the callable, or a description when it is not a plain global
+    offset: int
+    opcode: str
+    args: str  # short preview of the arguments
+
+
+@dataclass(frozen=True)
+class ComputedRef:
+    offset: int
+    opcode: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class Anomaly:
+    kind: str  # frame | truncated | invalid-opcode | memo | stack | trailing | limit | joblib
+    offset: int
+    message: str
+
+
+@dataclass
+class PickleAnalysis:
+    """Everything one walk saw. Offsets are absolute positions in the analysed stream."""
+
+    globals: list[GlobalRef] = field(default_factory=list)
+    calls: list[CallRef] = field(default_factory=list)
+    computed: list[ComputedRef] = field(default_factory=list)
+    anomalies: list[Anomaly] = field(default_factory=list)
+    pickles: int = 0
+    protocol: int | None = None
+    end_offset: int = 0
+    ops: int = 0
+    first_value: Any = None  # the first pickle's result (legacy torch: the magic number)
+
+    def merge(self, other: PickleAnalysis) -> None:
+        self.globals.extend(other.globals)
+        self.calls.extend(other.calls)
+        self.computed.extend(other.computed)
+        self.anomalies.extend(other.anomalies)
+        self.ops += other.ops
+
+
+class _Truncated(Exception):
+    pass
+
+
+class _Stop(Exception):
+    """Ends the walk of one pickle early (limit reached, unrecoverable stream)."""
+
+
+# -- reading -------------------------------------------------------------------------------
+
+
+class _Reader:
+    """Position-tracking reads over a stream, bounded by `end`, able to skip without reading."""
+
+    def __init__(self, stream: BinaryIO, start: int, end: int | None) -> None:
+        self.stream = stream
+        self.pos = start
+        self.end = end
+        self.seekable = _is_seekable(stream)
+        if self.seekable:
+            stream.seek(start)
+
+    def read(self, n: int) -> bytes:
+        if self.end is not None and self.pos + n > self.end:
+            raise _Truncated
+        data = self.stream.read(n)
+        if len(data) < n:
+            raise _Truncated
+        self.pos += n
+        return data
+
+    def skip(self, n: int) -> None:
+        if self.end is not None and self.pos + n > self.end:
+            raise _Truncated
+        if self.seekable:
+            self.stream.seek(n, io.SEEK_CUR)
+            self.pos += n
+            if self.end is None:
+                # Seeking past EOF does not fail: check we did not.
+                here = self.stream.tell()
+                if self.stream.seek(0, io.SEEK_END) < here:
+                    raise _Truncated
+                self.stream.seek(here)
+            return
+        remaining = n
+        while remaining:
+            chunk = self.stream.read(min(remaining, 1 << 20))
+            if not chunk:
+                raise _Truncated
+            remaining -= len(chunk)
+        self.pos += n
+
+    def readline(self) -> bytes:
+        out = bytearray()
+        while True:
+            byte = self.read(1)
+            if byte == b"\n":
+                return bytes(out)
+            out += byte
+            if len(out) > MAX_LINE:
+                raise _Stop("line argument longer than 64 KiB")
+
+    def at_end(self) -> bool:
+        if self.end is not None:
+            return self.pos >= self.end
+        if self.seekable:
+            here = self.stream.tell()
+            size = self.stream.seek(0, io.SEEK_END)
+            self.stream.seek(here)
+            return here >= size
+        peek = getattr(self.stream, "peek", None)
+        return peek is not None and not peek(1)
+
+
+def _is_seekable(stream: BinaryIO) -> bool:
+    try:
+        return bool(stream.seekable())
+    except (AttributeError, OSError, ValueError):
+        return False
+
+
+def _sized(reader: _Reader, n: int, kind: str) -> Any:
+    """Read an n-byte argument, or skip it and return an Opaque when it is large."""
+    if n < 0:
+        raise _Stop(f"negative length {n}")
+    if n > KEEP_ARG_BYTES:
+        reader.skip(n)
+        return Opaque(f"{kind} of {n:,} bytes")
+    return reader.read(n)
+
+
+def _read_arg(reader: _Reader, op: pickletools.OpcodeInfo) -> Any:
+    """The opcode's argument as a Python value (or Opaque), reading only what it needs."""
+    arg = op.arg
+    if arg is None:
+        return None
+    name = arg.name
+    if name == "uint1":
+        return reader.read(1)[0]
+    if name == "uint2":
+        return struct.unpack("<H", reader.read(2))[0]
+    if name == "int4":
+        return struct.unpack("<i", reader.read(4))[0]
+    if name == "uint4":
+        return struct.unpack("<I", reader.read(4))[0]
+    if name == "uint8":
+        return struct.unpack("<Q", reader.read(8))[0]
+    if name == "float8":
+        return struct.unpack(">d", reader.read(8))[0]
+    if name in ("decimalnl_short", "decimalnl_long"):
+        text = reader.readline().decode("ascii", "replace").rstrip("L")
+        if text in ("00", "01"):
+            return text == "01"
+        try:
+            return int(text)
+        except ValueError:
+            raise _Stop(f"bad integer literal {text[:40]!r}") from None
+    if name == "floatnl":
+        try:
+            return float(reader.readline())
+        except ValueError:
+            raise _Stop("bad float literal") from None
+    if name == "stringnl":
+        return _unquote(reader.readline())
+    if name == "stringnl_noescape":
+        return reader.readline().decode("utf-8", "replace")
+    if name == "stringnl_noescape_pair":
+        first = reader.readline().decode("utf-8", "replace")
+        return first, reader.readline().decode("utf-8", "replace")
+    if name == "unicodestringnl":
+        return reader.readline().decode("raw-unicode-escape", "replace")
+    if name in ("string1", "bytes1", "unicodestring1"):
+        data = _sized(reader, reader.read(1)[0], name)
+    elif name in ("string4", "bytes4", "unicodestring4"):
+        size = struct.unpack("<i" if name == "string4" else "<I", reader.read(4))[0]
+        data = _sized(reader, size, name)
+    elif name in ("bytes8", "unicodestring8", "bytearray8"):
+        data = _sized(reader, struct.unpack("<Q", reader.read(8))[0], name)
+    elif name == "long1":
+        data = _sized(reader, reader.read(1)[0], name)
+        return int.from_bytes(data, "little", signed=True) if isinstance(data, bytes) else data
+    elif name == "long4":
+        data = _sized(reader, struct.unpack("<i", reader.read(4))[0], name)
+        return int.from_bytes(data, "little", signed=True) if isinstance(data, bytes) else data
+    else:  # pragma: no cover - pickletools knows no other argument kinds
+        raise _Stop(f"unknown argument kind {name}")
+    if isinstance(data, Opaque):
+        return data
+    if name.startswith("unicodestring"):
+        return data.decode("utf-8", "surrogatepass")
+    if name.startswith("string"):
+        return data.decode("latin-1")  # Python 3 unpickles py2 str as str (encoding='ASCII'/'latin1')
+    return data
+
+
+def _unquote(line: bytes) -> str:
+    text = line.decode("latin-1")
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
+        text = text[1:-1]
+    try:
+        return codecs.escape_decode(text.encode("latin-1"))[0].decode("latin-1")
+    except ValueError:
+        return text
+
+
+# -- the machine -----------------------------------------------------------------------------
+
+
+def _preview(value: Any, limit: int = 100) -> str:
+    try:
+        text = repr(value)
+    except Exception:  # noqa: BLE001 - repr of simulated values is best effort
+        text = "<?>"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class _Machine:
+    def __init__(self, reader: _Reader, result: PickleAnalysis, max_ops: int, depth: int) -> None:
+        self.r = reader
+        self.result = result
+        self.max_ops = max_ops
+        self.depth = depth
+        self.stack: list[Any] = []
+        self.marks: list[int] = []
+        self.memo: dict[int, Any] = {}
+        self.frame_end: int | None = None
+
+    # stack helpers
+    def pop(self, offset: int) -> Any:
+        if not self.stack or (self.marks and len(self.stack) <= self.marks[-1]):
+            self.anomaly("stack", offset, "stack underflow")
+            return Opaque("missing")
+        return self.stack.pop()
+
+    def pop_mark(self, offset: int) -> list[Any]:
+        if not self.marks:
+            self.anomaly("stack", offset, "no MARK on the stack")
+            items, self.stack = self.stack, []
+            return items
+        at = self.marks.pop()
+        items = self.stack[at:]
+        del self.stack[at:]
+        return items
+
+    def anomaly(self, kind: str, offset: int, message: str) -> None:
+        if len(self.result.anomalies) < 1000:
+            self.result.anomalies.append(Anomaly(kind, offset, message))
+
+    def run(self) -> Any:
+        """Walk one pickle up to STOP; returns the top of the stack at STOP."""
+        r = self.r
+        while True:
+            offset = r.pos
+            if self.frame_end is not None:
+                if offset == self.frame_end:
+                    self.frame_end = None
+                elif offset > self.frame_end:
+                    self.anomaly("frame", offset, f"opcode crosses the end of the frame at byte {self.frame_end}")
+                    self.frame_end = None
+            code = r.read(1)
+            op = _OPCODES.get(code)
+            if op is None:
+                self.anomaly("invalid-opcode", offset, f"invalid opcode 0x{code[0]:02x}")
+                raise _Stop("invalid opcode")
+            self.result.ops += 1
+            if self.result.ops > self.max_ops:
+                self.anomaly("limit", offset, f"more than {self.max_ops:,} opcodes; rest not analysed")
+                raise _Stop("opcode limit")
+            arg = _read_arg(r, op)
+            if op.name == "STOP":
+                return self.stack[-1] if self.stack else None
+            self.step(op.name, arg, offset)
+
+    def step(self, name: str, arg: Any, offset: int) -> None:  # noqa: C901 - one branch per opcode family
+        stack = self.stack
+        if name in ("PROTO",):
+            self.result.protocol = self.result.protocol or arg
+            if not 0 <= arg <= 5:
+                self.anomaly("invalid-opcode", offset, f"unsupported protocol {arg}")
+        elif name == "FRAME":
+            if self.frame_end is not None and offset < self.frame_end:
+                self.anomaly("frame", offset, "FRAME inside an unfinished frame")
+            self.frame_end = self.r.pos + arg
+            if self.r.end is not None and self.frame_end > self.r.end:
+                self.anomaly("frame", offset, f"FRAME of {arg:,} bytes runs past the end of the data")
+        elif name == "MARK":
+            self.marks.append(len(stack))
+        elif name == "POP":
+            if self.marks and len(stack) == self.marks[-1]:
+                self.marks.pop()  # POP of a MARK, as the C unpickler does
+            else:
+                self.pop(offset)
+        elif name == "POP_MARK":
+            self.pop_mark(offset)
+        elif name == "DUP":
+            stack.append(stack[-1] if stack else Opaque("missing"))
+        elif name in ("NONE",):
+            stack.append(None)
+        elif name in ("NEWTRUE", "NEWFALSE"):
+            stack.append(name == "NEWTRUE")
+        elif arg is not None and name in _PUSH_ARG:
+            stack.append(arg)
+        elif name in ("EMPTY_LIST", "EMPTY_DICT", "EMPTY_SET"):
+            stack.append({"EMPTY_LIST": [], "EMPTY_DICT": {}, "EMPTY_SET": set()}[name])
+        elif name == "EMPTY_TUPLE":
+            stack.append(())
+        elif name in ("TUPLE1", "TUPLE2", "TUPLE3"):
+            n = int(name[-1])
+            items = [self.pop(offset) for _ in range(n)][::-1]
+            stack.append(tuple(items))
+        elif name == "TUPLE":
+            stack.append(tuple(self.pop_mark(offset)))
+        elif name == "LIST":
+            stack.append(self.pop_mark(offset)[:MAX_CONTAINER_ITEMS])
+        elif name == "FROZENSET":
+            self.pop_mark(offset)
+            stack.append(Opaque("frozenset"))
+        elif name == "DICT":
+            stack.append(_pairs(self.pop_mark(offset)))
+        elif name == "APPEND":
+            value = self.pop(offset)
+            _append(stack[-1] if stack else None, [value])
+        elif name == "APPENDS":
+            items = self.pop_mark(offset)
+            _append(stack[-1] if stack else None, items)
+        elif name == "SETITEM":
+            value, key = self.pop(offset), self.pop(offset)
+            _setitems(stack[-1] if stack else None, {_key(key): value})
+        elif name == "SETITEMS":
+            pairs = _pairs(self.pop_mark(offset))  # pop first: the dict is below the mark
+            _setitems(stack[-1] if stack else None, pairs)
+        elif name == "ADDITEMS":
+            self.pop_mark(offset)
+        elif name in ("GET", "BINGET", "LONG_BINGET"):
+            index = int(arg) if not isinstance(arg, str) else _int_or(arg)
+            if index not in self.memo:
+                self.anomaly("memo", offset, f"memo key {index} was never stored")
+                stack.append(Opaque("missing memo"))
+            else:
+                stack.append(self.memo[index])
+        elif name in ("PUT", "BINPUT", "LONG_BINPUT"):
+            index = int(arg) if not isinstance(arg, str) else _int_or(arg)
+            self.memo[index] = stack[-1] if stack else Opaque("missing")
+        elif name == "MEMOIZE":
+            self.memo[len(self.memo)] = stack[-1] if stack else Opaque("missing")
+        elif name == "GLOBAL":
+            module, qualname = arg
+            stack.append(self.global_ref(module, qualname, offset, "GLOBAL"))
+        elif name == "STACK_GLOBAL":
+            qualname, module = self.pop(offset), self.pop(offset)
+            if isinstance(module, str) and isinstance(qualname, str):
+                stack.append(self.global_ref(module, qualname, offset, "STACK_GLOBAL"))
+            else:
+                self.result.computed.append(
+                    ComputedRef(offset, "STACK_GLOBAL", f"module={_preview(module, 60)}, name={_preview(qualname, 60)}")
+                )
+                stack.append(GlobalVal("?", "?", offset, computed=True))
+        elif name in ("EXT1", "EXT2", "EXT4"):
+            self.result.computed.append(
+                ComputedRef(offset, name, f"extension code {arg} (resolved by the loading process's copyreg)")
+            )
+            stack.append(GlobalVal("?", f"ext{arg}", offset, computed=True))
+        elif name == "REDUCE":
+            args, func = self.pop(offset), self.pop(offset)
+            stack.append(self.call(func, args, offset, "REDUCE"))
+        elif name == "NEWOBJ":
+            args, cls = self.pop(offset), self.pop(offset)
+            stack.append(self.call(cls, args, offset, "NEWOBJ"))
+        elif name == "NEWOBJ_EX":
+            kwargs, args, cls = self.pop(offset), self.pop(offset), self.pop(offset)
+            stack.append(self.call(cls, (args, kwargs), offset, "NEWOBJ_EX"))
+        elif name == "OBJ":
+            items = self.pop_mark(offset)
+            if not items:
+                self.anomaly("stack", offset, "OBJ without a class")
+                stack.append(Opaque("missing"))
+            else:
+                stack.append(self.call(items[0], tuple(items[1:]), offset, "OBJ"))
+        elif name == "INST":
+            module, qualname = arg
+            cls = self.global_ref(module, qualname, offset, "INST")
+            stack.append(self.call(cls, tuple(self.pop_mark(offset)), offset, "INST"))
+        elif name == "BUILD":
+            state = self.pop(offset)
+            target = stack[-1] if stack else None
+            if isinstance(target, CallVal):
+                target.state = state
+                self.after_build(target, offset)
+        elif name == "PERSID":
+            stack.append(Opaque(f"persistent id {_preview(arg, 40)}"))
+        elif name == "BINPERSID":
+            pid = self.pop(offset)
+            if isinstance(pid, GlobalVal):
+                pass  # torch's storage ids carry the storage class; it was classified as a global
+            stack.append(Opaque("persistent object"))
+        elif name == "NEXT_BUFFER":
+            stack.append(Opaque("out-of-band buffer"))
+        elif name == "READONLY_BUFFER":
+            pass
+        else:  # pragma: no cover - every pickletools opcode is handled above
+            self.anomaly("invalid-opcode", offset, f"unhandled opcode {name}")
+        if len(stack) > 10_000_000:
+            self.anomaly("limit", offset, "stack grew past 10 million items")
+            raise _Stop("stack limit")
+
+    def global_ref(self, module: str, qualname: str, offset: int, opcode: str) -> GlobalVal:
+        self.result.globals.append(GlobalRef(module, qualname, offset, opcode))
+        return GlobalVal(module, qualname, offset)
+
+    def call(self, func: Any, args: Any, offset: int, opcode: str) -> CallVal:
+        if isinstance(func, GlobalVal):
+            label = func.qualified
+        elif isinstance(func, CallVal):
+            label = f"result of {func!r}"
+        else:
+            label = f"non-global {type(func).__name__}"
+        if len(self.result.calls) < 100_000:
+            self.result.calls.append(CallRef(label, offset, opcode, _preview(args)))
+        return CallVal(func, args, offset)
+
+    def after_build(self, obj: CallVal, offset: int) -> None:
+        """joblib writes raw array bytes right after a NumpyArrayWrapper's BUILD: step over them."""
+        func = obj.func
+        if not (isinstance(func, GlobalVal) and func.qualified == "joblib.numpy_pickle.NumpyArrayWrapper"):
+            return
+        state = obj.state if isinstance(obj.state, dict) else {}
+        dtype_text, has_object = _joblib_dtype(state.get("dtype"))
+        # joblib ends the current frame before writing array bytes (framer.commit_frame(force=True)).
+        if self.frame_end is not None:
+            if self.r.pos != self.frame_end:
+                self.anomaly("frame", offset, "joblib array data starts inside a frame")
+            self.frame_end = None
+        if has_object:
+            if self.depth >= MAX_NESTED_PICKLES:
+                self.anomaly("limit", offset, "object arrays nested too deeply")
+                raise _Stop("nesting")
+            nested = _walk(self.r, self.result, self.max_ops, self.depth + 1)
+            if nested is None:
+                raise _Stop("nested pickle broken")
+            return
+        shape = state.get("shape")
+        itemsize = _itemsize(dtype_text)
+        if not isinstance(shape, tuple) or not all(isinstance(d, int) and d >= 0 for d in shape) or not itemsize:
+            self.anomaly("joblib", offset, f"cannot size joblib array (dtype {dtype_text!r}, shape {_preview(shape)})")
+            raise _Stop("joblib array")
+        if "numpy_array_alignment_bytes" in state and state.get("numpy_array_alignment_bytes") is not None:
+            self.r.skip(self.r.read(1)[0])
+        self.r.skip(math.prod(shape) * itemsize)
+
+
+_PUSH_ARG = frozenset(
+    {
+        "INT", "BININT", "BININT1", "BININT2", "LONG", "LONG1", "LONG4", "FLOAT", "BINFLOAT", "STRING",
+        "BINSTRING", "SHORT_BINSTRING", "BINBYTES", "SHORT_BINBYTES", "BINBYTES8", "BYTEARRAY8", "UNICODE",
+        "BINUNICODE", "SHORT_BINUNICODE", "BINUNICODE8",
+    }
+)  # fmt: skip
+
+
+def _int_or(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        return -1
+
+
+def _key(value: Any) -> Any:
+    try:
+        hash(value)
+        return value
+    except TypeError:
+        return id(value)
+
+
+def _pairs(items: list[Any]) -> dict[Any, Any]:
+    out: dict[Any, Any] = {}
+    for i in range(0, len(items) - 1, 2):
+        if len(out) < MAX_CONTAINER_ITEMS:
+            out[_key(items[i])] = items[i + 1]
+    return out
+
+
+def _append(target: Any, items: list[Any]) -> None:
+    if isinstance(target, list) and len(target) < MAX_CONTAINER_ITEMS:
+        target.extend(items[: MAX_CONTAINER_ITEMS - len(target)])
+
+
+def _setitems(target: Any, items: dict[Any, Any]) -> None:
+    if isinstance(target, dict) and len(target) < MAX_CONTAINER_ITEMS:
+        target.update(items)
+
+
+def _joblib_dtype(value: Any) -> tuple[str, bool]:
+    """('<f8', False) from a simulated numpy.dtype('f8', False, True) with its BUILD state."""
+    if isinstance(value, CallVal) and isinstance(value.args, tuple) and value.args:
+        text = value.args[0] if isinstance(value.args[0], str) else ""
+        fields = value.state[3] if isinstance(value.state, tuple) and len(value.state) > 3 else None
+        has_object = text.startswith("O") or _fields_have_object(fields)
+        return text, has_object
+    return "", False
+
+
+def _fields_have_object(fields: Any) -> bool:
+    if not isinstance(fields, dict):
+        return False
+    return any(isinstance(v, tuple) and v and _joblib_dtype(v[0])[1] for v in fields.values())
+
+
+_DTYPE = re.compile(r"^[<>|=]?([biufcSUVmM])(\d+)")
+
+
+def _itemsize(dtype: str) -> int:
+    match = _DTYPE.match(dtype)
+    if not match:
+        return 0
+    kind, size = match.group(1), int(match.group(2))
+    return size * 4 if kind == "U" else size
+
+
+# -- entry points ---------------------------------------------------------------------------
+
+
+def _walk(reader: _Reader, result: PickleAnalysis, max_ops: int, depth: int) -> Any:
+    """One pickle from the reader's position; None when it broke (the anomaly says why)."""
+    machine = _Machine(reader, result, max_ops, depth)
+    start = reader.pos
+    try:
+        value = machine.run()
+    except _Truncated:
+        result.anomalies.append(Anomaly("truncated", reader.pos, f"stream ends before STOP (pickle began at {start})"))
+        return None
+    except _Stop as stop:
+        if not any(a.offset >= start for a in result.anomalies):
+            result.anomalies.append(Anomaly("invalid-opcode", reader.pos, str(stop)))
+        return None
+    except (UnicodeDecodeError, struct.error, OverflowError, MemoryError, RecursionError) as exc:
+        result.anomalies.append(Anomaly("invalid-opcode", reader.pos, f"undecodable argument ({type(exc).__name__})"))
+        return None
+    if machine.frame_end is not None and reader.pos < machine.frame_end:
+        result.anomalies.append(
+            Anomaly("frame", reader.pos, f"STOP before the end of the frame (frame ends at byte {machine.frame_end})")
+        )
+    return value if value is not None else True
+
+
+def looks_like_pickle_start(head: bytes) -> bool:
+    """A binary pickle (PROTO 2-5) or a plausible protocol 0/1 opening."""
+    if len(head) >= 2 and head[0] == 0x80 and head[1] <= 5:
+        return True
+    if not head:
+        return False
+    first = head[:1]
+    if first == b"c":  # GLOBAL: module\nname\n
+        return re.match(rb"c[A-Za-z_][\w.]*\n[A-Za-z_][\w.]*\n", head) is not None
+    if first in (b"(", b"}", b"]", b")"):
+        return len(head) > 1 and head[1:2] in _OPCODES_BYTES
+    return False
+
+
+_OPCODES_BYTES = frozenset(_OPCODES)
+
+
+def analyze(
+    stream: BinaryIO,
+    start: int = 0,
+    end: int | None = None,
+    *,
+    max_ops: int = 50_000_000,
+    stacked: bool = True,
+    max_pickles: int = 64,
+) -> PickleAnalysis:
+    """Analyse the pickle(s) in stream[start:end] without executing them.
+
+    With `stacked`, pickles that follow one another (legacy torch files, payloads appended
+    after a benign pickle) are all analysed; bytes after the last STOP that do not start
+    another pickle are reported as a "trailing" anomaly with their offset.
+    """
+    result = PickleAnalysis()
+    reader = _Reader(stream, start, end)
+    first = True
+    while True:
+        value = _walk(reader, result, max_ops, 0)
+        if value is None:
+            break
+        result.pickles += 1
+        if first:
+            result.first_value, first = value, False
+        if not stacked or reader.at_end():
+            break
+        if result.first_value == TORCH_LEGACY_MAGIC and result.pickles >= 5:
+            break  # the rest is raw storage data, read by offset, never unpickled
+        head = _peek(reader, 16)
+        if not looks_like_pickle_start(head):
+            result.anomalies.append(Anomaly("trailing", reader.pos, "data after STOP that is not a pickle"))
+            break
+        if result.pickles >= max_pickles:
+            result.anomalies.append(Anomaly("limit", reader.pos, f"more than {max_pickles} stacked pickles"))
+            break
+    result.end_offset = reader.pos
+    _resync_after_frame_anomalies(stream, result, max_ops)
+    return result
+
+
+def _peek(reader: _Reader, n: int) -> bytes:
+    if reader.seekable:
+        here = reader.stream.tell()
+        data = reader.stream.read(n)
+        reader.stream.seek(here)
+        return data
+    peek = getattr(reader.stream, "peek", None)
+    return bytes(peek(n)[:n]) if peek is not None else b""
+
+
+def _resync_after_frame_anomalies(stream: BinaryIO, result: PickleAnalysis, max_ops: int) -> None:
+    """Framing lies are how payloads hide inside what looks like one opaque argument.
+
+    An unpickler that trusts the frame length resumes at the frame's end; analyse the stream
+    from there as well, so whatever it would import or call is reported.
+    """
+    if not _is_seekable(stream):
+        return
+    for anomaly in [a for a in result.anomalies if a.kind == "frame"][:8]:
+        for start in _frame_boundaries(anomaly):
+            sub = PickleAnalysis()
+            try:
+                _walk(_Reader(stream, start, None), sub, min(max_ops, 1_000_000), MAX_NESTED_PICKLES)
+            except OSError:
+                continue
+            result.globals.extend(sub.globals)
+            result.calls.extend(sub.calls)
+            result.computed.extend(sub.computed)
+
+
+def _frame_boundaries(anomaly: Anomaly) -> list[int]:
+    match = re.search(r"byte (\d+)", anomaly.message)
+    return [int(match.group(1))] if match else []

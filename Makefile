@@ -12,17 +12,20 @@ DEMO   ?= nbsec-demo
 
 # torch on a small machine spin-waits with more than one thread (toolchain.md).
 export OMP_NUM_THREADS := 1
-export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: demo test lab bench lint clean
 
 $(VENV)/.core: pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) -e .
+	# An editable install compiles nothing; without .pyc files (PYTHONDONTWRITEBYTECODE is common in
+	# CI) every `nbsec` start recompiles the package, ~0.1 s.
+	$(PY) -m compileall -q nbsec
 	touch $@
 
+# Tests build real checkpoints with torch (2.13.0, pinned in constraints.txt: the CPU build).
 $(VENV)/.dev: $(VENV)/.core
-	$(PIP) -e ".[dev]"
+	$(PIP) -e ".[dev,torch]"
 	touch $@
 
 $(VENV)/.lab: $(VENV)/.core

@@ -353,7 +353,6 @@ def _shorten(path: str, width: int = 50) -> str:
 def emit(report: Report, plan: list[tuple[str, Path | None]], *, verbose: bool = False, quiet: bool = False) -> None:
     """Print or write every requested format, then the stderr lines logs rely on."""
     from nbsec import reporters
-    from nbsec.reporters.console import print_report
 
     for fmt, path in plan:
         if path is not None:
@@ -364,6 +363,8 @@ def emit(report: Report, plan: list[tuple[str, Path | None]], *, verbose: bool =
         elif quiet:
             click.echo(report.summary_line())
         else:
+            from nbsec.reporters.console import print_report  # rich: only when it prints
+
             print_report(report, verbose=verbose)
     if any(fmt != "console" or path is not None for fmt, path in plan):
         # stdout holds a machine format (or nothing): a human-readable line for the logs.

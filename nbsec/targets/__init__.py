@@ -6,8 +6,10 @@ is still a notebook, and a binary file named .ipynb is reported, not trusted.
 
 from __future__ import annotations
 
+import io
 import os
 import re
+import struct
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,6 +59,9 @@ def artifact_kind(head: bytes, name: str = "", tail: bytes = b"") -> str | None:
     """The model-artifact or container format of some bytes, from content first, name second."""
     if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
         return ZIP
+    if _is_safetensors(head):
+        # Before the pickle test: a header length of 128..133 bytes starts with 0x80 0x00.
+        return SAFETENSORS
     if len(head) >= 2 and head[0] == 0x80 and head[1] <= 5:
         return PICKLE
     if head.startswith(b"\x93NUMPY"):
@@ -75,8 +80,6 @@ def artifact_kind(head: bytes, name: str = "", tail: bytes = b"") -> str | None:
         return SEVENZIP
     if len(head) > 262 and head[257:262] == b"ustar":
         return TAR
-    if _is_safetensors(head):
-        return SAFETENSORS
     lower = name.lower()
     if lower.endswith(".onnx") and head[:1] == b"\x08":
         return ONNX
@@ -110,14 +113,33 @@ def _is_zlib(head: bytes) -> bool:
     return True
 
 
-_PROTO0_OPENERS = re.compile(
-    rb"^(c[A-Za-z_][\w.]*\n[A-Za-z_][\w.]*\n|\((d|l|t|dp\d|lp\d|S'|V|I\d|F\d|c[A-Za-z_])|\}|\])"
-)
+# An import in the disassembly: GLOBAL/INST with identifier-like module and name (plain text rarely
+# parses that way), or the binary STACK_GLOBAL opcode.
+_IMPORT_LINE = re.compile(r"\b(GLOBAL|INST)\s+'[A-Za-z_][\w.]* [A-Za-z_][\w.]*'|\bSTACK_GLOBAL\b")
 
 
 def _is_protocol0_pickle(head: bytes, tail: bytes) -> bool:
-    """Protocol 0/1 pickles are text: they open like one and end with STOP ('.')."""
-    return bool(_PROTO0_OPENERS.match(head)) and tail.rstrip(b"\r\n").endswith(b".")
+    """Protocol 0/1 pickles are text with no magic: decide by disassembling the head (never loading it).
+
+    A complete, stack-consistent pickle is one; so is a prefix that imports or calls something
+    before it breaks (a payload followed by garbage is exactly what must not be missed), or a long
+    well-formed prefix cut by the sniff window.
+    """
+    if not head or head[:1].isspace():
+        return False
+    import pickletools
+
+    listing = io.StringIO()
+    try:
+        pickletools.dis(head, out=listing)
+        return True  # a complete, stack-consistent pickle (whatever follows its STOP)
+    except (ValueError, KeyError, IndexError, UnicodeDecodeError, struct.error):
+        if not tail.rstrip(b"\r\n").endswith(b"."):
+            return False
+        lines = listing.getvalue().splitlines()
+        if any(_IMPORT_LINE.search(line) for line in lines):
+            return True
+        return len(head) >= SNIFF_BYTES and len(lines) >= 32
 
 
 def sniff_kind(path: Path, head: bytes, tail: bytes = b"") -> str:

@@ -12,8 +12,6 @@ from collections.abc import Iterator
 
 from nbsec.model import ScanError
 from nbsec.scanners.artifacts import rules
-from nbsec.scanners.artifacts.base import Limits
-from nbsec.scanners.artifacts.walker import Walk, walk_stream
 from nbsec.scanners.base import Note, Scanner, ScanResult, register
 from nbsec.targets import ARTIFACT_KINDS, FileTarget
 
@@ -28,6 +26,10 @@ class ArtifactScanner(Scanner):
     rules = rules.RULES
 
     def scan(self, target: FileTarget) -> Iterator[ScanResult]:
+        # The walker (and the pickle machine) load on the first artifact, not with the registry.
+        from nbsec.scanners.artifacts.base import Limits
+        from nbsec.scanners.artifacts.walker import Walk, walk_stream
+
         walk = Walk(
             display=target.display,
             folder=target.path.parent,

@@ -330,7 +330,8 @@ def open_member(stream: BinaryIO, member: ZipMember, limits: Limits, label: str)
     """The member's bytes: a window for stored data, a bounded decompressor otherwise."""
     raw = WindowReader(stream, member.data_offset, member.compressed_size)
     if member.method == 0:
-        return raw  # type: ignore[return-value]
+        # Buffered: the pickle machine reads opcode by opcode, and each raw read is a seek.
+        return io.BufferedReader(raw, buffer_size=64 * 1024)  # type: ignore[return-value]
     kinds = {8: "deflate", 12: "bz2", 14: "lzma-zip"}
     kind = kinds.get(member.method)
     if kind is None:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import codecs
 import io
 import math
-import pickletools
 import re
 import struct
 from dataclasses import dataclass, field
@@ -30,7 +29,78 @@ MAX_LINE = 64 * 1024
 MAX_CONTAINER_ITEMS = 100_000
 MAX_NESTED_PICKLES = 8
 
-_OPCODES = {op.code.encode("latin-1"): op for op in pickletools.opcodes}
+# Every opcode: (name, argument kind), as pickletools documents them. Spelled out rather than
+# built from pickletools at import time, which costs ~10 ms of start-up (a test checks they agree).
+OPCODES: dict[bytes, tuple[str, str | None]] = {
+    b"I": ("INT", "decimalnl_short"),
+    b"J": ("BININT", "int4"),
+    b"K": ("BININT1", "uint1"),
+    b"M": ("BININT2", "uint2"),
+    b"L": ("LONG", "decimalnl_long"),
+    b"\x8a": ("LONG1", "long1"),
+    b"\x8b": ("LONG4", "long4"),
+    b"S": ("STRING", "stringnl"),
+    b"T": ("BINSTRING", "string4"),
+    b"U": ("SHORT_BINSTRING", "string1"),
+    b"B": ("BINBYTES", "bytes4"),
+    b"C": ("SHORT_BINBYTES", "bytes1"),
+    b"\x8e": ("BINBYTES8", "bytes8"),
+    b"\x96": ("BYTEARRAY8", "bytearray8"),
+    b"\x97": ("NEXT_BUFFER", None),
+    b"\x98": ("READONLY_BUFFER", None),
+    b"N": ("NONE", None),
+    b"\x88": ("NEWTRUE", None),
+    b"\x89": ("NEWFALSE", None),
+    b"V": ("UNICODE", "unicodestringnl"),
+    b"\x8c": ("SHORT_BINUNICODE", "unicodestring1"),
+    b"X": ("BINUNICODE", "unicodestring4"),
+    b"\x8d": ("BINUNICODE8", "unicodestring8"),
+    b"F": ("FLOAT", "floatnl"),
+    b"G": ("BINFLOAT", "float8"),
+    b"]": ("EMPTY_LIST", None),
+    b"a": ("APPEND", None),
+    b"e": ("APPENDS", None),
+    b"l": ("LIST", None),
+    b")": ("EMPTY_TUPLE", None),
+    b"t": ("TUPLE", None),
+    b"\x85": ("TUPLE1", None),
+    b"\x86": ("TUPLE2", None),
+    b"\x87": ("TUPLE3", None),
+    b"}": ("EMPTY_DICT", None),
+    b"d": ("DICT", None),
+    b"s": ("SETITEM", None),
+    b"u": ("SETITEMS", None),
+    b"\x8f": ("EMPTY_SET", None),
+    b"\x90": ("ADDITEMS", None),
+    b"\x91": ("FROZENSET", None),
+    b"0": ("POP", None),
+    b"2": ("DUP", None),
+    b"(": ("MARK", None),
+    b"1": ("POP_MARK", None),
+    b"g": ("GET", "decimalnl_short"),
+    b"h": ("BINGET", "uint1"),
+    b"j": ("LONG_BINGET", "uint4"),
+    b"p": ("PUT", "decimalnl_short"),
+    b"q": ("BINPUT", "uint1"),
+    b"r": ("LONG_BINPUT", "uint4"),
+    b"\x94": ("MEMOIZE", None),
+    b"\x82": ("EXT1", "uint1"),
+    b"\x83": ("EXT2", "uint2"),
+    b"\x84": ("EXT4", "int4"),
+    b"c": ("GLOBAL", "stringnl_noescape_pair"),
+    b"\x93": ("STACK_GLOBAL", None),
+    b"R": ("REDUCE", None),
+    b"b": ("BUILD", None),
+    b"i": ("INST", "stringnl_noescape_pair"),
+    b"o": ("OBJ", None),
+    b"\x81": ("NEWOBJ", None),
+    b"\x92": ("NEWOBJ_EX", None),
+    b"\x80": ("PROTO", "uint1"),
+    b".": ("STOP", None),
+    b"\x95": ("FRAME", "uint8"),
+    b"P": ("PERSID", "stringnl_noescape"),
+    b"Q": ("BINPERSID", None),
+}
 
 
 # -- simulated values -------------------------------------------------------------------
@@ -151,15 +221,30 @@ class _Stop(Exception):
 class _Reader:
     """Position-tracking reads over a stream, bounded by `end`, able to skip without reading."""
 
-    def __init__(self, stream: BinaryIO, start: int, end: int | None) -> None:
+    def __init__(self, stream: BinaryIO, start: int, end: int | None, c_frames: bool = False) -> None:
         self.stream = stream
         self.pos = start
         self.end = end
+        # With c_frames, reads follow CPython's C unpickler on a file without peek(): a read that
+        # does not fit in the rest of the current frame drops those bytes and reads after the frame.
+        self.c_frames = c_frames
+        self.frame_end: int | None = None
         self.seekable = _is_seekable(stream)
         if self.seekable:
             stream.seek(start)
 
+    def _frame_jump(self, n: int) -> None:
+        if self.frame_end is None:
+            return
+        if self.pos >= self.frame_end:
+            self.frame_end = None
+        elif self.pos + n > self.frame_end:
+            self.stream.seek(self.frame_end)
+            self.pos, self.frame_end = self.frame_end, None
+
     def read(self, n: int) -> bytes:
+        if self.c_frames:
+            self._frame_jump(n)
         if self.end is not None and self.pos + n > self.end:
             raise _Truncated
         data = self.stream.read(n)
@@ -169,6 +254,8 @@ class _Reader:
         return data
 
     def skip(self, n: int) -> None:
+        if self.c_frames:
+            self._frame_jump(n)
         if self.end is not None and self.pos + n > self.end:
             raise _Truncated
         if self.seekable:
@@ -228,12 +315,10 @@ def _sized(reader: _Reader, n: int, kind: str) -> Any:
     return reader.read(n)
 
 
-def _read_arg(reader: _Reader, op: pickletools.OpcodeInfo) -> Any:
+def _read_arg(reader: _Reader, name: str | None) -> Any:
     """The opcode's argument as a Python value (or Opaque), reading only what it needs."""
-    arg = op.arg
-    if arg is None:
+    if name is None:
         return None
-    name = arg.name
     if name == "uint1":
         return reader.read(1)[0]
     if name == "uint2":
@@ -357,7 +442,7 @@ class _Machine:
                     self.anomaly("frame", offset, f"opcode crosses the end of the frame at byte {self.frame_end}")
                     self.frame_end = None
             code = r.read(1)
-            op = _OPCODES.get(code)
+            op = OPCODES.get(code)
             if op is None:
                 self.anomaly("invalid-opcode", offset, f"invalid opcode 0x{code[0]:02x}")
                 raise _Stop("invalid opcode")
@@ -365,10 +450,11 @@ class _Machine:
             if self.result.ops > self.max_ops:
                 self.anomaly("limit", offset, f"more than {self.max_ops:,} opcodes; rest not analysed")
                 raise _Stop("opcode limit")
-            arg = _read_arg(r, op)
-            if op.name == "STOP":
+            name, kind = op
+            arg = _read_arg(r, kind)
+            if name == "STOP":
                 return self.stack[-1] if self.stack else None
-            self.step(op.name, arg, offset)
+            self.step(name, arg, offset)
 
     def step(self, name: str, arg: Any, offset: int) -> None:  # noqa: C901 - one branch per opcode family
         stack = self.stack
@@ -380,6 +466,8 @@ class _Machine:
             if self.frame_end is not None and offset < self.frame_end:
                 self.anomaly("frame", offset, "FRAME inside an unfinished frame")
             self.frame_end = self.r.pos + arg
+            if self.r.c_frames:
+                self.r.frame_end = self.frame_end
             if self.r.end is not None and self.frame_end > self.r.end:
                 self.anomaly("frame", offset, f"FRAME of {arg:,} bytes runs past the end of the data")
         elif name == "MARK":
@@ -656,7 +744,7 @@ def looks_like_pickle_start(head: bytes) -> bool:
     return False
 
 
-_OPCODES_BYTES = frozenset(_OPCODES)
+_OPCODES_BYTES = frozenset(OPCODES)
 
 
 def analyze(
@@ -696,7 +784,7 @@ def analyze(
             result.anomalies.append(Anomaly("limit", reader.pos, f"more than {max_pickles} stacked pickles"))
             break
     result.end_offset = reader.pos
-    _resync_after_frame_anomalies(stream, result, max_ops)
+    _resync_after_frame_anomalies(stream, start, end, result, max_ops)
     return result
 
 
@@ -710,26 +798,25 @@ def _peek(reader: _Reader, n: int) -> bytes:
     return bytes(peek(n)[:n]) if peek is not None else b""
 
 
-def _resync_after_frame_anomalies(stream: BinaryIO, result: PickleAnalysis, max_ops: int) -> None:
-    """Framing lies are how payloads hide inside what looks like one opaque argument.
+def _resync_after_frame_anomalies(
+    stream: BinaryIO, start: int, end: int | None, result: PickleAnalysis, max_ops: int
+) -> None:
+    """Framing lies are how payloads hide inside what genops sees as one opaque argument.
 
-    An unpickler that trusts the frame length resumes at the frame's end; analyse the stream
-    from there as well, so whatever it would import or call is reported.
+    CPython's C unpickler, reading a file object without peek() (io.BytesIO: what torch.load
+    uses for a zip's data.pkl), drops the rest of a frame when an argument does not fit in it
+    and reads the argument from after the frame: a different opcode stream. Walk the data again
+    the way that loader does, and report whatever it would import or call.
     """
-    if not _is_seekable(stream):
+    if not _is_seekable(stream) or not any(a.kind == "frame" for a in result.anomalies):
         return
-    for anomaly in [a for a in result.anomalies if a.kind == "frame"][:8]:
-        for start in _frame_boundaries(anomaly):
-            sub = PickleAnalysis()
-            try:
-                _walk(_Reader(stream, start, None), sub, min(max_ops, 1_000_000), MAX_NESTED_PICKLES)
-            except OSError:
-                continue
-            result.globals.extend(sub.globals)
-            result.calls.extend(sub.calls)
-            result.computed.extend(sub.computed)
-
-
-def _frame_boundaries(anomaly: Anomaly) -> list[int]:
-    match = re.search(r"byte (\d+)", anomaly.message)
-    return [int(match.group(1))] if match else []
+    sub = PickleAnalysis()
+    try:
+        reader = _Reader(stream, start, end, c_frames=True)
+        _walk(reader, sub, min(max_ops, 5_000_000), MAX_NESTED_PICKLES)
+    except OSError:
+        return
+    seen = {(g.module, g.name) for g in result.globals}
+    result.globals.extend(g for g in sub.globals if (g.module, g.name) not in seen)
+    result.calls.extend(sub.calls)
+    result.computed.extend(sub.computed)

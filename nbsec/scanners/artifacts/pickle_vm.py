@@ -14,94 +14,26 @@ NumpyArrayWrapper are skipped by their shape and dtype, and object arrays
 
 from __future__ import annotations
 
-import codecs
-import io
 import math
 import re
 import struct
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
+from nbsec.scanners.artifacts.pickle_reader import (
+    OPCODES,
+    Opaque,
+    Reader,
+    StopWalk,
+    Truncated,
+    is_seekable,
+    read_arg,
+)
+
 # torch.save's legacy format: five pickles (magic, protocol, sys info, object, storage keys), then raw storages.
 TORCH_LEGACY_MAGIC = 0x1950A86A20F9469CFC6C
-KEEP_ARG_BYTES = 64 * 1024  # arguments up to this size are read; larger ones are skipped
-MAX_LINE = 64 * 1024
 MAX_CONTAINER_ITEMS = 100_000
 MAX_NESTED_PICKLES = 8
-
-# Every opcode: (name, argument kind), as pickletools documents them. Spelled out rather than
-# built from pickletools at import time, which costs ~10 ms of start-up (a test checks they agree).
-OPCODES: dict[bytes, tuple[str, str | None]] = {
-    b"I": ("INT", "decimalnl_short"),
-    b"J": ("BININT", "int4"),
-    b"K": ("BININT1", "uint1"),
-    b"M": ("BININT2", "uint2"),
-    b"L": ("LONG", "decimalnl_long"),
-    b"\x8a": ("LONG1", "long1"),
-    b"\x8b": ("LONG4", "long4"),
-    b"S": ("STRING", "stringnl"),
-    b"T": ("BINSTRING", "string4"),
-    b"U": ("SHORT_BINSTRING", "string1"),
-    b"B": ("BINBYTES", "bytes4"),
-    b"C": ("SHORT_BINBYTES", "bytes1"),
-    b"\x8e": ("BINBYTES8", "bytes8"),
-    b"\x96": ("BYTEARRAY8", "bytearray8"),
-    b"\x97": ("NEXT_BUFFER", None),
-    b"\x98": ("READONLY_BUFFER", None),
-    b"N": ("NONE", None),
-    b"\x88": ("NEWTRUE", None),
-    b"\x89": ("NEWFALSE", None),
-    b"V": ("UNICODE", "unicodestringnl"),
-    b"\x8c": ("SHORT_BINUNICODE", "unicodestring1"),
-    b"X": ("BINUNICODE", "unicodestring4"),
-    b"\x8d": ("BINUNICODE8", "unicodestring8"),
-    b"F": ("FLOAT", "floatnl"),
-    b"G": ("BINFLOAT", "float8"),
-    b"]": ("EMPTY_LIST", None),
-    b"a": ("APPEND", None),
-    b"e": ("APPENDS", None),
-    b"l": ("LIST", None),
-    b")": ("EMPTY_TUPLE", None),
-    b"t": ("TUPLE", None),
-    b"\x85": ("TUPLE1", None),
-    b"\x86": ("TUPLE2", None),
-    b"\x87": ("TUPLE3", None),
-    b"}": ("EMPTY_DICT", None),
-    b"d": ("DICT", None),
-    b"s": ("SETITEM", None),
-    b"u": ("SETITEMS", None),
-    b"\x8f": ("EMPTY_SET", None),
-    b"\x90": ("ADDITEMS", None),
-    b"\x91": ("FROZENSET", None),
-    b"0": ("POP", None),
-    b"2": ("DUP", None),
-    b"(": ("MARK", None),
-    b"1": ("POP_MARK", None),
-    b"g": ("GET", "decimalnl_short"),
-    b"h": ("BINGET", "uint1"),
-    b"j": ("LONG_BINGET", "uint4"),
-    b"p": ("PUT", "decimalnl_short"),
-    b"q": ("BINPUT", "uint1"),
-    b"r": ("LONG_BINPUT", "uint4"),
-    b"\x94": ("MEMOIZE", None),
-    b"\x82": ("EXT1", "uint1"),
-    b"\x83": ("EXT2", "uint2"),
-    b"\x84": ("EXT4", "int4"),
-    b"c": ("GLOBAL", "stringnl_noescape_pair"),
-    b"\x93": ("STACK_GLOBAL", None),
-    b"R": ("REDUCE", None),
-    b"b": ("BUILD", None),
-    b"i": ("INST", "stringnl_noescape_pair"),
-    b"o": ("OBJ", None),
-    b"\x81": ("NEWOBJ", None),
-    b"\x92": ("NEWOBJ_EX", None),
-    b"\x80": ("PROTO", "uint1"),
-    b".": ("STOP", None),
-    b"\x95": ("FRAME", "uint8"),
-    b"P": ("PERSID", "stringnl_noescape"),
-    b"Q": ("BINPERSID", None),
-}
-
 
 # -- simulated values -------------------------------------------------------------------
 
@@ -112,16 +44,6 @@ class _Mark:
 
 
 MARK = _Mark()
-
-
-@dataclass(eq=False)
-class Opaque:
-    """A value the simulation does not keep (a skipped blob, a persistent id, ...)."""
-
-    what: str
-
-    def __repr__(self) -> str:
-        return f"<{self.what}>"
 
 
 @dataclass(eq=False)
@@ -207,186 +129,6 @@ class PickleAnalysis:
         self.ops += other.ops
 
 
-class _Truncated(Exception):
-    pass
-
-
-class _Stop(Exception):
-    """Ends the walk of one pickle early (limit reached, unrecoverable stream)."""
-
-
-# -- reading -------------------------------------------------------------------------------
-
-
-class _Reader:
-    """Position-tracking reads over a stream, bounded by `end`, able to skip without reading."""
-
-    def __init__(self, stream: BinaryIO, start: int, end: int | None, c_frames: bool = False) -> None:
-        self.stream = stream
-        self.pos = start
-        self.end = end
-        # With c_frames, reads follow CPython's C unpickler on a file without peek(): a read that
-        # does not fit in the rest of the current frame drops those bytes and reads after the frame.
-        self.c_frames = c_frames
-        self.frame_end: int | None = None
-        self.seekable = _is_seekable(stream)
-        if self.seekable:
-            stream.seek(start)
-
-    def _frame_jump(self, n: int) -> None:
-        if self.frame_end is None:
-            return
-        if self.pos >= self.frame_end:
-            self.frame_end = None
-        elif self.pos + n > self.frame_end:
-            self.stream.seek(self.frame_end)
-            self.pos, self.frame_end = self.frame_end, None
-
-    def read(self, n: int) -> bytes:
-        if self.c_frames:
-            self._frame_jump(n)
-        if self.end is not None and self.pos + n > self.end:
-            raise _Truncated
-        data = self.stream.read(n)
-        if len(data) < n:
-            raise _Truncated
-        self.pos += n
-        return data
-
-    def skip(self, n: int) -> None:
-        if self.c_frames:
-            self._frame_jump(n)
-        if self.end is not None and self.pos + n > self.end:
-            raise _Truncated
-        if self.seekable:
-            self.stream.seek(n, io.SEEK_CUR)
-            self.pos += n
-            if self.end is None:
-                # Seeking past EOF does not fail: check we did not.
-                here = self.stream.tell()
-                if self.stream.seek(0, io.SEEK_END) < here:
-                    raise _Truncated
-                self.stream.seek(here)
-            return
-        remaining = n
-        while remaining:
-            chunk = self.stream.read(min(remaining, 1 << 20))
-            if not chunk:
-                raise _Truncated
-            remaining -= len(chunk)
-        self.pos += n
-
-    def readline(self) -> bytes:
-        out = bytearray()
-        while True:
-            byte = self.read(1)
-            if byte == b"\n":
-                return bytes(out)
-            out += byte
-            if len(out) > MAX_LINE:
-                raise _Stop("line argument longer than 64 KiB")
-
-    def at_end(self) -> bool:
-        if self.end is not None:
-            return self.pos >= self.end
-        if self.seekable:
-            here = self.stream.tell()
-            size = self.stream.seek(0, io.SEEK_END)
-            self.stream.seek(here)
-            return here >= size
-        peek = getattr(self.stream, "peek", None)
-        return peek is not None and not peek(1)
-
-
-def _is_seekable(stream: BinaryIO) -> bool:
-    try:
-        return bool(stream.seekable())
-    except (AttributeError, OSError, ValueError):
-        return False
-
-
-def _sized(reader: _Reader, n: int, kind: str) -> Any:
-    """Read an n-byte argument, or skip it and return an Opaque when it is large."""
-    if n < 0:
-        raise _Stop(f"negative length {n}")
-    if n > KEEP_ARG_BYTES:
-        reader.skip(n)
-        return Opaque(f"{kind} of {n:,} bytes")
-    return reader.read(n)
-
-
-def _read_arg(reader: _Reader, name: str | None) -> Any:
-    """The opcode's argument as a Python value (or Opaque), reading only what it needs."""
-    if name is None:
-        return None
-    if name == "uint1":
-        return reader.read(1)[0]
-    if name == "uint2":
-        return struct.unpack("<H", reader.read(2))[0]
-    if name == "int4":
-        return struct.unpack("<i", reader.read(4))[0]
-    if name == "uint4":
-        return struct.unpack("<I", reader.read(4))[0]
-    if name == "uint8":
-        return struct.unpack("<Q", reader.read(8))[0]
-    if name == "float8":
-        return struct.unpack(">d", reader.read(8))[0]
-    if name in ("decimalnl_short", "decimalnl_long"):
-        text = reader.readline().decode("ascii", "replace").rstrip("L")
-        if text in ("00", "01"):
-            return text == "01"
-        try:
-            return int(text)
-        except ValueError:
-            raise _Stop(f"bad integer literal {text[:40]!r}") from None
-    if name == "floatnl":
-        try:
-            return float(reader.readline())
-        except ValueError:
-            raise _Stop("bad float literal") from None
-    if name == "stringnl":
-        return _unquote(reader.readline())
-    if name == "stringnl_noescape":
-        return reader.readline().decode("utf-8", "replace")
-    if name == "stringnl_noescape_pair":
-        first = reader.readline().decode("utf-8", "replace")
-        return first, reader.readline().decode("utf-8", "replace")
-    if name == "unicodestringnl":
-        return reader.readline().decode("raw-unicode-escape", "replace")
-    if name in ("string1", "bytes1", "unicodestring1"):
-        data = _sized(reader, reader.read(1)[0], name)
-    elif name in ("string4", "bytes4", "unicodestring4"):
-        size = struct.unpack("<i" if name == "string4" else "<I", reader.read(4))[0]
-        data = _sized(reader, size, name)
-    elif name in ("bytes8", "unicodestring8", "bytearray8"):
-        data = _sized(reader, struct.unpack("<Q", reader.read(8))[0], name)
-    elif name == "long1":
-        data = _sized(reader, reader.read(1)[0], name)
-        return int.from_bytes(data, "little", signed=True) if isinstance(data, bytes) else data
-    elif name == "long4":
-        data = _sized(reader, struct.unpack("<i", reader.read(4))[0], name)
-        return int.from_bytes(data, "little", signed=True) if isinstance(data, bytes) else data
-    else:  # pragma: no cover - pickletools knows no other argument kinds
-        raise _Stop(f"unknown argument kind {name}")
-    if isinstance(data, Opaque):
-        return data
-    if name.startswith("unicodestring"):
-        return data.decode("utf-8", "surrogatepass")
-    if name.startswith("string"):
-        return data.decode("latin-1")  # Python 3 unpickles py2 str as str (encoding='ASCII'/'latin1')
-    return data
-
-
-def _unquote(line: bytes) -> str:
-    text = line.decode("latin-1")
-    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
-        text = text[1:-1]
-    try:
-        return codecs.escape_decode(text.encode("latin-1"))[0].decode("latin-1")
-    except ValueError:
-        return text
-
-
 # -- the machine -----------------------------------------------------------------------------
 
 
@@ -399,7 +141,7 @@ def _preview(value: Any, limit: int = 100) -> str:
 
 
 class _Machine:
-    def __init__(self, reader: _Reader, result: PickleAnalysis, max_ops: int, depth: int) -> None:
+    def __init__(self, reader: Reader, result: PickleAnalysis, max_ops: int, depth: int) -> None:
         self.r = reader
         self.result = result
         self.max_ops = max_ops
@@ -445,13 +187,13 @@ class _Machine:
             op = OPCODES.get(code)
             if op is None:
                 self.anomaly("invalid-opcode", offset, f"invalid opcode 0x{code[0]:02x}")
-                raise _Stop("invalid opcode")
+                raise StopWalk("invalid opcode")
             self.result.ops += 1
             if self.result.ops > self.max_ops:
                 self.anomaly("limit", offset, f"more than {self.max_ops:,} opcodes; rest not analysed")
-                raise _Stop("opcode limit")
+                raise StopWalk("opcode limit")
             name, kind = op
-            arg = _read_arg(r, kind)
+            arg = read_arg(r, kind)
             if name == "STOP":
                 return self.stack[-1] if self.stack else None
             self.step(name, arg, offset)
@@ -588,7 +330,7 @@ class _Machine:
             self.anomaly("invalid-opcode", offset, f"unhandled opcode {name}")
         if len(stack) > 10_000_000:
             self.anomaly("limit", offset, "stack grew past 10 million items")
-            raise _Stop("stack limit")
+            raise StopWalk("stack limit")
 
     def global_ref(self, module: str, qualname: str, offset: int, opcode: str) -> GlobalVal:
         self.result.globals.append(GlobalRef(module, qualname, offset, opcode))
@@ -620,16 +362,16 @@ class _Machine:
         if has_object:
             if self.depth >= MAX_NESTED_PICKLES:
                 self.anomaly("limit", offset, "object arrays nested too deeply")
-                raise _Stop("nesting")
+                raise StopWalk("nesting")
             nested = _walk(self.r, self.result, self.max_ops, self.depth + 1)
             if nested is None:
-                raise _Stop("nested pickle broken")
+                raise StopWalk("nested pickle broken")
             return
         shape = state.get("shape")
         itemsize = _itemsize(dtype_text)
         if not isinstance(shape, tuple) or not all(isinstance(d, int) and d >= 0 for d in shape) or not itemsize:
             self.anomaly("joblib", offset, f"cannot size joblib array (dtype {dtype_text!r}, shape {_preview(shape)})")
-            raise _Stop("joblib array")
+            raise StopWalk("joblib array")
         if "numpy_array_alignment_bytes" in state and state.get("numpy_array_alignment_bytes") is not None:
             self.r.skip(self.r.read(1)[0])
         self.r.skip(math.prod(shape) * itemsize)
@@ -707,16 +449,16 @@ def _itemsize(dtype: str) -> int:
 # -- entry points ---------------------------------------------------------------------------
 
 
-def _walk(reader: _Reader, result: PickleAnalysis, max_ops: int, depth: int) -> Any:
+def _walk(reader: Reader, result: PickleAnalysis, max_ops: int, depth: int) -> Any:
     """One pickle from the reader's position; None when it broke (the anomaly says why)."""
     machine = _Machine(reader, result, max_ops, depth)
     start = reader.pos
     try:
         value = machine.run()
-    except _Truncated:
+    except Truncated:
         result.anomalies.append(Anomaly("truncated", reader.pos, f"stream ends before STOP (pickle began at {start})"))
         return None
-    except _Stop as stop:
+    except StopWalk as stop:
         if not any(a.offset >= start for a in result.anomalies):
             result.anomalies.append(Anomaly("invalid-opcode", reader.pos, str(stop)))
         return None
@@ -763,7 +505,7 @@ def analyze(
     another pickle are reported as a "trailing" anomaly with their offset.
     """
     result = PickleAnalysis()
-    reader = _Reader(stream, start, end)
+    reader = Reader(stream, start, end)
     first = True
     while True:
         value = _walk(reader, result, max_ops, 0)
@@ -788,7 +530,7 @@ def analyze(
     return result
 
 
-def _peek(reader: _Reader, n: int) -> bytes:
+def _peek(reader: Reader, n: int) -> bytes:
     if reader.seekable:
         here = reader.stream.tell()
         data = reader.stream.read(n)
@@ -808,11 +550,11 @@ def _resync_after_frame_anomalies(
     and reads the argument from after the frame: a different opcode stream. Walk the data again
     the way that loader does, and report whatever it would import or call.
     """
-    if not _is_seekable(stream) or not any(a.kind == "frame" for a in result.anomalies):
+    if not is_seekable(stream) or not any(a.kind == "frame" for a in result.anomalies):
         return
     sub = PickleAnalysis()
     try:
-        reader = _Reader(stream, start, end, c_frames=True)
+        reader = Reader(stream, start, end, c_frames=True)
         _walk(reader, sub, min(max_ops, 5_000_000), MAX_NESTED_PICKLES)
     except OSError:
         return

@@ -158,7 +158,8 @@ def _flag_nothing_scanned(paths: list[PathLike], files: list[FileTarget], report
             "nbsec",
             where,
             f"nothing scannable: {detail}",
-            "point nbsec at notebooks (.ipynb) or Python files; `nbsec scan --help` lists what is scanned",
+            "point nbsec at notebooks, Python files or model files (pickle, torch, joblib, numpy, "
+            "safetensors, GGUF, ONNX, Keras, SavedModel, archives); `nbsec scan --help` lists them",
         )
     )
 

@@ -99,8 +99,10 @@ class _NbsecGroup(click.Group):
 # -- the top-level group -------------------------------------------------------------
 
 MAIN_HELP = """\
-Find AI-security problems where ML work happens: unsafe model loading,
-unsafe deserialization, remote code and eval in notebooks and Python files.
+Find AI-security problems where ML work happens: model files that run code
+when loaded, archive and parser tricks that hide them, unsafe loading, remote
+code and eval in notebooks and Python files; and verify model folders against
+signed manifests.
 Every command renders one Report (console, JSON, SARIF, HTML, JUnit, Markdown).
 
 \b
@@ -137,8 +139,11 @@ def cli() -> None:
 # -- scan ------------------------------------------------------------------------------
 
 SCAN_HELP = """\
-Scan files and folders (notebooks, Python files; folders recursively) and
-report the findings. The exit code gates CI: 1 when a finding is at or above
+Scan files and folders (folders recursively) and report the findings.
+Notebooks and Python files are checked for unsafe code; model files are
+recognised by their bytes, whatever their name (pickle, PyTorch zip and legacy,
+joblib, NumPy, safetensors, GGUF, ONNX, Keras, SavedModel; inside zip, tar,
+gzip, bz2, xz) and analysed without ever being loaded. The exit code gates CI: 1 when a finding is at or above
 --fail-on or when a target could not be scanned, 0 otherwise. Several formats
 can be written in one run; with more than one, --output is a folder or a path
 stem and each report gets its format's extension (console is always shown on
@@ -147,6 +152,8 @@ the terminal).
 \b
 Examples:
   nbsec scan notebooks/ train.py
+  nbsec scan model.pt checkpoints/ downloads/model.bin
+  nbsec scan ckpt/ --allow-global mylab.layers.Block   trust one of your own classes
   nbsec scan "My Notebooks/" --fail-on critical
   nbsec scan . -f json -o nbsec.json
   nbsec scan . -f sarif,html -o reports/        reports/nbsec-report.sarif and .html
@@ -179,6 +186,12 @@ Examples:
 @click.option("--baseline", type=click.Path(path_type=str), help="Report only findings not in this baseline file.")
 @click.option("--only", multiple=True, metavar="NAME", help="Scanner name or rule id/prefix to run (repeatable).")
 @click.option("--exclude-rule", multiple=True, metavar="ID", help="Rule id, prefix or glob to leave out (repeatable).")
+@click.option(
+    "--allow-global",
+    multiple=True,
+    metavar="MODULE.NAME",
+    help="Pickle global (or whole module) you trust beyond the allowlist (repeatable); the denylist still wins.",
+)
 @click.option("--config", "config_file", type=click.Path(path_type=str), help="TOML config file to use.")
 @click.option("--verbose", "-v", is_flag=True, help="Console: add remediation, references and suppressed findings.")
 @click.option("--quiet", "-q", is_flag=True, help="Console format: only the summary line. No progress bar.")
@@ -194,6 +207,7 @@ def scan_command(
     baseline: str | None,
     only: tuple[str, ...],
     exclude_rule: tuple[str, ...],
+    allow_global: tuple[str, ...],
     config_file: str | None,
     verbose: bool,
     quiet: bool,
@@ -205,6 +219,10 @@ def scan_command(
     plan = output_plan(fmts, output)  # before scanning: a bad --output fails fast
     overrides = {"fail_on": fail_on, "min_severity": min_severity, "baseline": baseline}
     cfg = build_config(paths, overrides, exclude_rule, config_file)
+    if allow_global:
+        from nbsec.config import with_overrides
+
+        cfg = with_overrides(cfg, {"allow_globals": (*cfg.allow_globals, *allow_global)})
     report = run_scan(paths, cfg, only, show_progress=not (quiet or no_progress) and _stderr_is_tty())
     emit(report, plan, verbose=verbose, quiet=quiet)
     ctx.exit(exit_code(report, cfg.fail_on))

@@ -18,11 +18,6 @@ from typing import Any
 from nbsec.errors import ConfigError
 from nbsec.model.finding import Severity
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
-
 CONFIG_FILENAMES = (".nbsec.toml", "pyproject.toml")
 DEFAULT_EXCLUDE_PATHS = (
     ".git",
@@ -159,6 +154,11 @@ def _has_nbsec_table(pyproject: Path) -> bool:
 
 
 def read_config_file(path: Path) -> dict[str, Any]:
+    # Imported here: most runs find no config file, and tomllib costs start-up time.
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on 3.10 only
+        import tomli as tomllib
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:

@@ -138,3 +138,32 @@ def test_cli_on_the_whole_corpus_exits_1_with_sarif(corpus: dict[str, tuple[Path
     assert not missing, f"no error-level SARIF result for: {sorted(missing)}"
     assert not flagged & set(samples.BENIGN), f"benign samples at error level: {sorted(flagged & set(samples.BENIGN))}"
     assert not any(marker.exists() for _, marker in corpus.values())
+
+
+def test_allow_global_trusts_a_class_but_never_a_denied_callable(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from nbsec.cli import cli
+
+    class_pickle = b"\x80\x04\x8c\x0cmylab.layers\x8c\x05Block\x93)\x81."  # mylab.layers.Block() via NEWOBJ
+    (tmp_path / "block.pkl").write_bytes(class_pickle)
+    (tmp_path / "evil.pkl").write_bytes(b"\x80\x04\x8c\x02os\x8c\x06system\x93\x8c\x02id\x85R.")
+    runner = CliRunner()
+    plain = runner.invoke(cli, ["scan", str(tmp_path / "block.pkl"), "-f", "json", "--fail-on", "medium"])
+    assert plain.exit_code == 1 and "NBSEC-ART-002" in plain.output
+    allowed = runner.invoke(
+        cli,
+        [
+            "scan",
+            str(tmp_path / "block.pkl"),
+            "-f",
+            "json",
+            "--fail-on",
+            "medium",
+            "--allow-global",
+            "mylab.layers.Block",
+        ],
+    )
+    assert allowed.exit_code == 0 and "NBSEC-ART-002" not in allowed.output
+    denied = runner.invoke(cli, ["scan", str(tmp_path / "evil.pkl"), "-f", "json", "--allow-global", "os.system"])
+    assert denied.exit_code == 1 and "NBSEC-ART-001" in denied.output

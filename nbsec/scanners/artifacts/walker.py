@@ -192,6 +192,12 @@ def _zip(walk: Walk, stream: BinaryIO, member: str | None, depth: int) -> Iterat
         if entry.name.endswith("/"):
             continue
         storage = is_torch and TORCH_STORAGE_SUFFIX in "/" + entry.name and PurePosixPath(entry.name).suffix == ""
+        if storage and entry.method == 0:
+            # Raw tensor bytes that torch never unpickles: peek at 2 bytes, not the whole member.
+            walk.stats["bytes_skipped"] += entry.size
+            stream.seek(entry.data_offset)
+            if stream.read(2)[:1] != b"\x80":
+                continue
         try:
             data = open_member(stream, entry, walk.limits, label)
         except ArchiveError as exc:
@@ -200,9 +206,8 @@ def _zip(walk: Walk, stream: BinaryIO, member: str | None, depth: int) -> Iterat
         head = _head(data)
         kind = _sniff_member(head, entry.name)
         if storage:
-            # Raw tensor bytes that torch never unpickles; look only when they pose as a pickle,
-            # and then only report what a load could import (random floats can look like anything).
-            walk.stats["bytes_skipped"] += entry.size
+            # Look only when it poses as a pickle, and then only report what a load could import
+            # (random floats can look like anything, including a PROTO opcode).
             if kind == PICKLE and head[:1] == b"\x80":
                 yield from _pickle(walk, data, label, entry.name, quiet=True)
             continue

@@ -8,7 +8,11 @@ Later issues add a model file, an LLM app and a threat model to the workspace.
 
 from __future__ import annotations
 
+import io
 import json
+import pickle
+import struct
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -121,19 +125,64 @@ Built by `nbsec demo`. Scan it with:
 
     nbsec scan . --format html -o report.html
 
-Every credential in here is fake.
+Every credential in here is fake. `checkpoints/finetuned.pt` is shaped like a
+malicious checkpoint: loading it with torch.load(weights_only=False) would call
+print(); nbsec finds that without loading it.
 """
+
+
+DEMO_PAYLOAD_TEXT = "nbsec demo: this checkpoint just ran code on load"
+
+
+def _unicode(text: str) -> bytes:
+    data = text.encode()
+    return pickle.SHORT_BINUNICODE + bytes([len(data)]) + data
+
+
+def _state_dict_pickle(payload: bool) -> bytes:
+    """A torch-style state dict pickle, written opcode by opcode (no torch needed, nothing loaded).
+
+    With `payload`, the dict also holds the result of builtins.print(...): harmless if someone
+    does load it, and exactly the shape of a real attack (a REDUCE on a callable global).
+    """
+    body = (
+        _unicode("collections") + _unicode("OrderedDict") + pickle.STACK_GLOBAL + pickle.EMPTY_TUPLE
+        + pickle.REDUCE + pickle.MARK
+        + _unicode("fc.bias") + pickle.BINFLOAT + struct.pack(">d", 0.5)
+        + _unicode("fc.scale") + pickle.BINFLOAT + struct.pack(">d", 1.0)
+    )  # fmt: skip
+    if payload:
+        body += (
+            _unicode("_metadata") + _unicode("builtins") + _unicode("print") + pickle.STACK_GLOBAL
+            + _unicode(DEMO_PAYLOAD_TEXT) + pickle.TUPLE1 + pickle.REDUCE
+        )  # fmt: skip
+    return pickle.PROTO + b"\x02" + body + pickle.SETITEMS + pickle.STOP
+
+
+def demo_checkpoint(payload: bool) -> bytes:
+    """A PyTorch-zip-shaped checkpoint (archive/data.pkl + archive/version)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("archive/data.pkl", _state_dict_pickle(payload))
+        archive.writestr("archive/version", "3\n")
+    return buffer.getvalue()
 
 
 def build_demo(directory: str | Path) -> list[Path]:
     """Write the demo workspace into `directory` (created if needed); return the files written."""
     root = Path(directory)
     root.mkdir(parents=True, exist_ok=True)
-    files = {
+    files: dict[Path, str | bytes] = {
         root / "demo.ipynb": json.dumps(demo_notebook(), indent=1) + "\n",
         root / "train.py": TRAIN_PY,
         root / "README.md": README,
+        root / "checkpoints" / "base.pt": demo_checkpoint(payload=False),
+        root / "checkpoints" / "finetuned.pt": demo_checkpoint(payload=True),
     }
-    for path, text in files.items():
-        path.write_text(text, encoding="utf-8")
+    for path, content in files.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
     return list(files)

@@ -54,3 +54,19 @@ def test_demo_is_deterministic_and_plants_fake_credentials(tmp_path: Path) -> No
     dumped = report.to_json()
     for fake in (FAKE_OPENAI_KEY, FAKE_AWS_KEY_ID, FAKE_DB_URL):
         assert fake not in dumped, "a credential reached the report"
+
+
+def test_demo_checkpoints_are_well_formed_and_only_one_is_flagged(tmp_path: Path) -> None:
+    import io
+    import pickletools
+    import zipfile
+
+    build_demo(tmp_path / "demo")
+    for name in ("base.pt", "finetuned.pt"):
+        with zipfile.ZipFile(tmp_path / "demo" / "checkpoints" / name) as archive:
+            pickletools.dis(archive.read("archive/data.pkl"), out=io.StringIO())  # valid, never loaded
+    report = nbsec.scan(tmp_path / "demo" / "checkpoints")
+    assert [(f.rule_id, f.location.path.rsplit("/", 1)[-1]) for f in report.findings] == [
+        ("NBSEC-ART-001", "finetuned.pt")
+    ]
+    assert "builtins.print" in report.findings[0].evidence

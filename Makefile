@@ -47,7 +47,7 @@ lint: $(VENV)/.dev
 
 lab: $(VENV)/.lab
 	$(VENV)/bin/nbsec demo $(DEMO) --no-scan
-	$(VENV)/bin/jupyter lab --notebook-dir=$(DEMO)
+	$(VENV)/bin/jupyter lab --ip=127.0.0.1 --notebook-dir=$(DEMO) $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 bench: $(VENV)/.dev
 	$(PY) benchmarks/run.py

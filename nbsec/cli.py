@@ -514,16 +514,24 @@ def explain_text(rule: Rule) -> str:
         for ref in rule.references:
             url = f"  {ref.url}" if ref.url else ""
             lines.append(f"  {ref.framework} {ref.id}{url}")
-    if rule.sample_trigger:
+    source_samples = "\n" in rule.sample_trigger  # code rules carry source; binary formats name a test builder
+    if source_samples:
         lines += ["", "Triggers on", _code_block(rule.sample_trigger)]
-    if rule.sample_clean:
-        lines += ["", "Does not trigger on", _code_block(rule.sample_clean)]
-    lines += [
-        "",
-        "Suppress (after review, with a reason)",
-        f"  on the line:   # nbsec: ignore[{rule.id}] <why this is safe>",
-        f'  in a config:   exclude_rules = ["{rule.id}"]   under [tool.nbsec]',
-    ]
+        if rule.sample_clean:
+            lines += ["", "Does not trigger on", _code_block(rule.sample_clean)]
+    elif rule.sample_trigger:
+        lines += [
+            "",
+            "Samples (binary; built at test time, never stored)",
+            f"  triggers:          {rule.sample_trigger}",
+            f"  does not trigger:  {rule.sample_clean}",
+        ]
+    lines += ["", "Suppress (after review, with a reason)"]
+    if source_samples:
+        lines.append(f"  on the line:   # nbsec: ignore[{rule.id}] <why this is safe>")
+    lines.append(f'  in a config:   exclude_rules = ["{rule.id}"]   under [tool.nbsec]')
+    if rule.id == "NBSEC-ART-002":
+        lines.append("  trust a class: --allow-global MODULE.NAME, or allow_globals = [...] under [tool.nbsec]")
     return "\n".join(lines)
 
 

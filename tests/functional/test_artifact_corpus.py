@@ -167,3 +167,14 @@ def test_allow_global_trusts_a_class_but_never_a_denied_callable(tmp_path: Path)
     assert allowed.exit_code == 0 and "NBSEC-ART-002" not in allowed.output
     denied = runner.invoke(cli, ["scan", str(tmp_path / "evil.pkl"), "-f", "json", "--allow-global", "os.system"])
     assert denied.exit_code == 1 and "NBSEC-ART-001" in denied.output
+
+
+def test_explain_an_artifact_rule_names_its_samples_and_how_to_trust_a_class() -> None:
+    from click.testing import CliRunner
+
+    from nbsec.cli import cli
+
+    result = CliRunner().invoke(cli, ["explain", "NBSEC-ART-002"])
+    assert result.exit_code == 0
+    assert "pickle_unknown_class" in result.output and "--allow-global" in result.output
+    assert "# nbsec: ignore" not in result.output  # a binary file has no line to put a comment on

@@ -184,3 +184,12 @@ def _add_metrics(report: Report, files: list[FileTarget], seconds: float) -> Non
     report.metrics.append(Metric("bytes_scanned", total_bytes, "bytes"))
     if seconds > 0:
         report.metrics.append(Metric("scan_throughput", round(len(scanned) / seconds, 3), "files/s"))
+
+
+def scan_kernel(
+    user_ns: Mapping[str, Any], *, history: Iterable[str] = (), environ: Mapping[str, str] | None = None
+) -> Report:
+    """Scan a live kernel: variables, DataFrames, credential environment variables, input history."""
+    from nbsec.scanners.notebook.kernel import scan_kernel as scan_live_kernel
+
+    return scan_live_kernel(user_ns, history=list(history), environ=environ)

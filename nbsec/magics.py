@@ -86,7 +86,12 @@ def _run_help(magics: AisecMagics, args: argparse.Namespace, cell: str | None) -
 
 
 def _scan_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("paths", nargs="+", metavar="PATH", help="files or folders to scan")
+    parser.add_argument("paths", nargs="*", metavar="PATH", help="files or folders to scan")
+    parser.add_argument(
+        "--kernel",
+        action="store_true",
+        help="scan this kernel: variables, DataFrames, credential env vars, input history",
+    )
     parser.add_argument("--only", action="append", metavar="NAME", help="scanner name or rule id/prefix (repeatable)")
     parser.add_argument(
         "--fail-on",
@@ -98,11 +103,23 @@ def _scan_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--baseline", metavar="FILE", help="report only findings not in this baseline")
 
 
-def _run_scan(magics: AisecMagics, args: argparse.Namespace, cell: str | None) -> Report:
-    from nbsec.api import scan
+def _run_scan(magics: AisecMagics, args: argparse.Namespace, cell: str | None) -> Report | None:
+    from nbsec.api import scan, scan_kernel
+    from nbsec.model import Report
 
-    overrides = {"fail_on": args.fail_on, "min_severity": args.min_severity, "baseline": args.baseline}
-    report = scan(args.paths, only=args.only, config=overrides)
+    if not args.paths and not args.kernel:
+        print("error: nothing to scan", file=sys.stderr)
+        print("hint: give a PATH, or --kernel for this kernel's variables and history", file=sys.stderr)
+        return None
+    reports = []
+    if args.paths:
+        overrides = {"fail_on": args.fail_on, "min_severity": args.min_severity, "baseline": args.baseline}
+        reports.append(scan(args.paths, only=args.only, config=overrides))
+    if args.kernel:
+        namespace = magics.shell.user_ns if magics.shell is not None else {}
+        history = [str(line) for line in namespace.get("In", [])[1:]]
+        reports.append(scan_kernel(namespace, history=history))
+    report = reports[0] if len(reports) == 1 else Report.merge(reports)
     magics.remember(report)
     if args.fail_on is not None:
         _warn_fail_on(report, args.fail_on)
@@ -206,6 +223,7 @@ SUBCOMMANDS: dict[str, Subcommand] = {
                 "%aisec scan notebooks/",
                 'r = %aisec scan "My Models/" --only NBSEC-NB-001',
                 "%aisec scan . --min-severity high --baseline .nbsec-baseline.json",
+                "%aisec scan --kernel                      # this kernel: variables, env, history",
             ),
             _scan_arguments,
             _run_scan,

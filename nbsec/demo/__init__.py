@@ -8,6 +8,7 @@ Later issues add a model file, an LLM app and a threat model to the workspace.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import pickle
@@ -16,10 +17,21 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-# Fake, documented-as-example values; never real credentials.
-FAKE_OPENAI_KEY = "sk-" + "proj-" + "NBSECDEMO" + "0123456789abcdefFAKEFAKEFAKE"
-FAKE_AWS_KEY_ID = "AKIA" + "IOSFODNN7" + "EXAMPLE"
-FAKE_DB_URL = "postgresql://admin:" + "hunter2-demo" + "@db.internal.example:5432/prod"
+
+def _fake(seed: str, alphabet: str, length: int) -> str:
+    """Deterministic random-looking characters: shaped like a real credential, valid nowhere.
+
+    Placeholders such as "EXAMPLE" or "xxxx" are (rightly) ignored by the secret rules, so a
+    demo that should show a leak needs values that look real; these come from a hash of the seed.
+    """
+    digest = hashlib.sha512(seed.encode()).digest()
+    return "".join(alphabet[b % len(alphabet)] for b in digest[:length])
+
+
+_BASE62 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+FAKE_OPENAI_KEY = "sk-" + "proj-" + _fake("nbsec-demo-openai", _BASE62, 48)
+FAKE_AWS_KEY_ID = "AKIA" + _fake("nbsec-demo-aws", "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16)
+FAKE_DB_URL = "postgresql://admin:" + _fake("nbsec-demo-db", _BASE62, 14) + "@db.internal.example:5432/prod"
 
 
 def _code(
@@ -79,6 +91,18 @@ def demo_notebook() -> dict[str, Any]:
             9,
         ),
         _code(
+            "customers = pd.read_sql('select * from customers', engine)\ncustomers.head(3)",
+            11,
+            outputs=[
+                {
+                    "output_type": "execute_result",
+                    "execution_count": 11,
+                    "metadata": {},
+                    "data": {"text/html": CUSTOMERS_HTML, "text/plain": "<DataFrame: 3 rows x 4 columns>"},
+                }
+            ],
+        ),
+        _code(
             "import sqlalchemy\nengine = sqlalchemy.create_engine(DATABASE_URL)\nengine.connect()",
             10,
             outputs=[
@@ -101,6 +125,22 @@ def demo_notebook() -> dict[str, Any]:
         "nbformat_minor": 5,
     }
 
+
+# Made-up people: a DataFrame printed in a notebook the way pandas renders it.
+_PEOPLE = [
+    ("Ada Brightwater", "ada.brightwater@fjordmail.io", "+44 20 7946 0958", 1240.50),
+    ("Tomas Quill", "t.quill@northwind-post.net", "+1 415 555 0142", 310.00),
+    ("Mina Okafor", "mina.okafor@kestrel-mail.org", "+49 30 901820 77", 88.25),
+]
+CUSTOMERS_HTML = (
+    '<table border="1" class="dataframe">\n<thead><tr style="text-align: right;"><th></th><th>name</th>'
+    "<th>email</th><th>phone</th><th>lifetime_value</th></tr></thead>\n<tbody>\n"
+    + "".join(
+        f"<tr><th>{i}</th><td>{name}</td><td>{email}</td><td>{phone}</td><td>{value:.2f}</td></tr>\n"
+        for i, (name, email, phone, value) in enumerate(_PEOPLE)
+    )
+    + "</tbody>\n</table>"
+)
 
 TRAIN_PY = '''"""Training helpers used by the demo notebook."""
 import joblib

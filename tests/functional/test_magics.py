@@ -98,7 +98,7 @@ def test_help_for_empty_unknown_and_help(ip: InteractiveShell, line: str, capsys
 @pytest.mark.parametrize(
     ("line", "expected"),
     [
-        ("scan", "usage: %aisec scan"),  # no path
+        ("scan", "error: nothing to scan"),  # no path
         ("scan --fail-on severe x", "invalid choice"),
         ("scan --bogus x", "unrecognized arguments"),
         ('scan "unclosed', "No closing quotation"),

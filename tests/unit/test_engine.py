@@ -32,7 +32,10 @@ def test_clean_file_is_a_passed_check(tmp_path: Path) -> None:
     (tmp_path / "ok.py").write_text("import json\nprint(json.loads('{}'))\n")
     report = nbsec.scan(tmp_path / "ok.py")
     assert report.findings == [] and report.errors == []
-    assert [(c.scanner, c.status) for c in report.checks] == [("notebook-code", "passed")]
+    assert sorted((c.scanner, c.status) for c in report.checks) == [
+        ("notebook-code", "passed"),
+        ("notebook-content", "passed"),
+    ]
 
 
 def test_missing_path_is_a_usage_error(tmp_path: Path) -> None:

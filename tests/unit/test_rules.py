@@ -83,6 +83,16 @@ def test_rule_samples(rule: Rule, as_notebook: bool, tmp_path: Path) -> None:
         ("import ast\nast.literal_eval(s)", []),
         ("model.eval()", []),
         ("pickle = None\njson.loads(s)", []),
+        ("import httpx\nhttpx.Client(verify=False)", ["NBSEC-NB-007"]),
+        ("import requests\nrequests.post('http://203.0.113.7/v1/chat', json=q)", ["NBSEC-NB-008"]),
+        ("import requests\nrequests.post('http://127.0.0.1:8080/v1/chat', json=q)", []),
+        ("llm = ChatOpenAI(base_url='https://api.example.com/v1')", []),
+        ("import keras\nm = keras.models.load_model('m.keras', safe_mode=False)", ["NBSEC-NB-002"]),
+        ("import keras\nm = keras.models.load_model('m.keras')", []),
+        ("answer = llm.generate_text(prompt)\nresult = eval(answer)", ["NBSEC-NB-006"]),
+        ("import subprocess\ncmd = chain.invoke(q).content\nsubprocess.run(cmd, shell=True)", ["NBSEC-NB-006"]),
+        ("exec(model.generate(prompt))", ["NBSEC-NB-006"]),
+        ("text = llm.generate_text(prompt)\nprint(text)\nexec(user_code)", ["NBSEC-NB-005"]),
     ],
 )
 def test_call_resolution(source: str, expected: list[str], tmp_path: Path) -> None:
@@ -170,3 +180,13 @@ def test_columns_count_characters_not_utf8_bytes(write_notebook: Callable[..., P
     assert finding.location.column == line.index("pickle") + 1
     assert finding.location.end_column == len(line) + 1
     assert finding.location.cell_id == "c0"
+
+
+def test_llm_output_is_tracked_across_cells(write_notebook: Callable[..., Path]) -> None:
+    path = write_notebook("nb.ipynb", [
+        "resp = client.messages.create(model='m', messages=msgs)",
+        "code = resp.content[0].text\nsnippet = code.strip()",
+        "exec(snippet)",
+    ])  # fmt: skip
+    [finding] = nbsec.scan(path).findings
+    assert (finding.rule_id, finding.location.cell) == ("NBSEC-NB-006", 2)

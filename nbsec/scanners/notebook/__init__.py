@@ -50,35 +50,37 @@ class NotebookCodeScanner(Scanner):
                         "fix the syntax error (or mark the cell as raw) so it can be analysed",
                     )
                 else:
-                    yield self._finding(target, item)
+                    yield code_finding(target.display, item)
 
-    def _finding(self, target: FileTarget, item: UnitHit) -> Finding | Suppressed:
-        hit, unit = item.hit, item.unit
-        rule = hit.rule
-        finding = Finding(
-            rule_id=rule.id,
-            title=rule.title,
-            severity=hit.severity or rule.severity,
-            confidence=hit.confidence or rule.confidence,
-            location=Location(
-                path=target.display,
-                cell=unit.cell,
-                cell_id=unit.cell_id,
-                execution_count=unit.execution_count,
-                line=item.line,
-                column=item.column,
-                end_line=item.end_line,
-                end_column=item.end_column,
-            ),
-            evidence=f"{item.snippet}  # {hit.message}",
-            remediation=rule.remediation,
-            references=rule.references,
-        )
-        if is_ignored(rule.id, unit.ignore):
-            return Suppressed(finding, "cell-metadata")
-        if is_ignored(rule.id, _ignores_on_lines(unit, item.line, item.end_line)):
-            return Suppressed(finding, "inline")
-        return finding
+
+def code_finding(display: str, item: UnitHit) -> Finding | Suppressed:
+    """A Finding for an unsafe-code hit (Suppressed when the cell or the line says so)."""
+    hit, unit = item.hit, item.unit
+    rule = hit.rule
+    finding = Finding(
+        rule_id=rule.id,
+        title=rule.title,
+        severity=hit.severity or rule.severity,
+        confidence=hit.confidence or rule.confidence,
+        location=Location(
+            path=display,
+            cell=unit.cell,
+            cell_id=unit.cell_id,
+            execution_count=unit.execution_count,
+            line=item.line,
+            column=item.column,
+            end_line=item.end_line,
+            end_column=item.end_column,
+        ),
+        evidence=f"{item.snippet}  # {hit.message}",
+        remediation=rule.remediation,
+        references=rule.references,
+    )
+    if is_ignored(rule.id, unit.ignore):
+        return Suppressed(finding, "cell-metadata")
+    if is_ignored(rule.id, _ignores_on_lines(unit, item.line, item.end_line)):
+        return Suppressed(finding, "inline")
+    return finding
 
 
 def _ignores_on_lines(unit: CodeUnit, first: int, last: int | None) -> frozenset[str]:
@@ -88,3 +90,7 @@ def _ignores_on_lines(unit: CodeUnit, first: int, last: int | None) -> frozenset
         if 1 <= number <= len(lines):
             found |= inline_ignores(lines[number - 1])
     return found
+
+
+# Registers the content scanner (secrets, PII) beside the code scanner.
+from nbsec.scanners.notebook import content as _content  # noqa: E402,F401

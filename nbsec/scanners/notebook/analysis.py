@@ -13,11 +13,23 @@ from functools import lru_cache
 from typing import Any
 
 from nbsec.scanners.notebook.reader import CodeUnit
-from nbsec.scanners.notebook.rules import CHECKS, Hit
+from nbsec.scanners.notebook.rules import CHECKS, EVAL_EXEC, LLM_OUTPUT_EXECUTED, Hit
 
 # Magics whose argument is Python code that will run: analyse it too.
 CODE_LINE_MAGICS = frozenset({"time", "timeit", "prun", "debug", "capture"})
 CODE_CELL_MAGICS = frozenset({"time", "timeit", "prun", "debug", "capture"})
+# Calls whose result is text a language model wrote (OpenAI, Anthropic, LangChain, HF, Gemini ...).
+LLM_METHODS = frozenset(
+    {"generate", "generate_text", "generate_content", "completion", "complete", "invoke", "ainvoke", "predict",
+     "chat", "text_generation", "chat_completion"}
+)  # fmt: skip
+LLM_CREATE_PARENTS = frozenset({"completions", "messages", "responses", "chat"})
+# Sinks that execute a string as code or a command.
+EXEC_SINKS = frozenset(
+    {"eval", "exec", "compile", "builtins.eval", "builtins.exec", "os.system", "os.popen", "subprocess.run",
+     "subprocess.call", "subprocess.check_call", "subprocess.check_output", "subprocess.Popen",
+     "subprocess.getoutput", "subprocess.getstatusoutput"}
+)  # fmt: skip
 MAX_SNIPPET = 160
 MAX_LITERAL = 32
 
@@ -65,6 +77,7 @@ class Analyzer:
     """Carries import aliases from cell to cell, as a kernel running them in order would."""
 
     aliases: dict[str, str] = field(default_factory=dict)
+    tainted: set[str] = field(default_factory=set)  # names holding LLM output, across cells
 
     def analyze(self, unit: CodeUnit) -> Iterator[UnitHit | ParseFailure]:
         yield from self._analyze_source(unit, to_python(unit.source), line_offset=0, magic_call=None)
@@ -82,14 +95,20 @@ class Analyzer:
             yield ParseFailure(unit, None, f"cannot parse ({type(exc).__name__})")
             return
         self._collect_aliases(tree)
+        self._propagate_taint(tree)
         for node in ast.walk(tree):
             if not isinstance(node, ast.Call):
                 continue
             yield from self._magic_body(unit, node, line_offset)
             name = self.resolve(node.func) or ""
+            llm_sink = name in EXEC_SINKS and any(self._carries_llm_output(arg) for arg in node.args)
+            if llm_sink:
+                hit = Hit(LLM_OUTPUT_EXECUTED, node, f"{name}() runs text a language model produced")
+                yield self._place(unit, hit, node, line_offset, magic_call)
             for check in CHECKS:
                 for hit in check(name, node, self.resolve):
-                    yield self._place(unit, hit, node, line_offset, magic_call)
+                    if not (llm_sink and hit.rule is EVAL_EXEC):  # the stronger finding covers it
+                        yield self._place(unit, hit, node, line_offset, magic_call)
 
     def _place(
         self, unit: CodeUnit, hit: Hit, node: ast.Call, line_offset: int, magic_call: ast.Call | None
@@ -121,6 +140,38 @@ class Analyzer:
         elif func.attr == "run_cell_magic" and magic in CODE_CELL_MAGICS and len(args) > 2 and args[2]:
             # The cell body starts on the line after the %%magic line.
             yield from self._analyze_source(unit, args[2], call.lineno + line_offset, None)
+
+    def _is_llm_call(self, node: ast.AST) -> bool:
+        if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
+            return False
+        method = node.func.attr
+        if method in LLM_METHODS:
+            return True
+        parent = node.func.value
+        return method == "create" and isinstance(parent, ast.Attribute) and parent.attr in LLM_CREATE_PARENTS
+
+    def _carries_llm_output(self, expr: ast.AST) -> bool:
+        """True when the expression is, or is built from, a model's output (a call or a tainted name)."""
+        for node in ast.walk(expr):
+            if isinstance(node, ast.Name) and node.id in self.tainted:
+                return True
+            if self._is_llm_call(node):
+                return True
+        return False
+
+    def _propagate_taint(self, tree: ast.AST) -> None:
+        """Names assigned from model output, and from expressions over them (to a fixed point)."""
+        assigns = [n for n in ast.walk(tree) if isinstance(n, (ast.Assign, ast.AnnAssign)) and n.value is not None]
+        for _ in range(5):
+            before = len(self.tainted)
+            for node in assigns:
+                value = node.value
+                if value is not None and self._carries_llm_output(value):
+                    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                    for target in targets:
+                        self.tainted.update(n.id for n in ast.walk(target) if isinstance(n, ast.Name))
+            if len(self.tainted) == before:
+                break
 
     def _collect_aliases(self, tree: ast.AST) -> None:
         for node in ast.walk(tree):

@@ -32,7 +32,7 @@ class CodeUnit:
     ignore: frozenset[str] = field(default=frozenset())  # rule ids from cell metadata; "*" = all
 
 
-def _cell_ignores(metadata: Any) -> frozenset[str]:
+def cell_ignores(metadata: Any) -> frozenset[str]:
     """{"nbsec": {"ignore": ["NBSEC-NB-001"]}} or {"nbsec": {"ignore": true}} in cell metadata."""
     if not isinstance(metadata, dict):
         return frozenset()
@@ -51,6 +51,12 @@ def _cell_ignores(metadata: Any) -> frozenset[str]:
 
 def read_notebook(path: Path, max_size: int) -> tuple[int, list[CodeUnit]]:
     """Return (original nbformat major version, code units of the code cells)."""
+    major, notebook = load_notebook(path, max_size)
+    return major, list(code_units(notebook))
+
+
+def load_notebook(path: Path, max_size: int) -> tuple[int, dict[str, Any]]:
+    """Return (original nbformat major version, the notebook as an nbformat 4 dict)."""
     size = path.stat().st_size
     if size > max_size:
         raise NotebookReadError(
@@ -88,7 +94,13 @@ def read_notebook(path: Path, max_size: int) -> tuple[int, list[CodeUnit]]:
             f"unsupported notebook format nbformat={major!r}",
             "open and re-save it in Jupyter to convert it to nbformat 4",
         )
-    return major, list(_code_units(_as_v4(data, major)))
+    notebook = _as_v4(data, major)
+    if not isinstance(notebook.get("cells"), list):
+        raise NotebookReadError(
+            "not a valid nbformat 4 notebook: 'cells' is missing or not a list",
+            "re-save the notebook in JupyterLab, or restore it from version control",
+        )
+    return major, notebook
 
 
 def _as_v4(data: dict[str, Any], major: int) -> dict[str, Any]:
@@ -105,14 +117,9 @@ def _as_v4(data: dict[str, Any], major: int) -> dict[str, Any]:
         ) from None
 
 
-def _code_units(nb: dict[str, Any]) -> Iterator[CodeUnit]:
-    cells = nb.get("cells")
-    if not isinstance(cells, list):
-        raise NotebookReadError(
-            "not a valid nbformat 4 notebook: 'cells' is missing or not a list",
-            "re-save the notebook in JupyterLab, or restore it from version control",
-        )
-    for index, cell in enumerate(cells):
+def code_units(nb: dict[str, Any]) -> Iterator[CodeUnit]:
+    """One CodeUnit per code cell, with its source joined and its suppressions read."""
+    for index, cell in enumerate(nb["cells"]):
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
         source = cell.get("source", "")
@@ -126,7 +133,7 @@ def _code_units(nb: dict[str, Any]) -> Iterator[CodeUnit]:
             cell=index,
             cell_id=cell["id"] if isinstance(cell.get("id"), str) else None,
             execution_count=count if isinstance(count, int) else None,
-            ignore=_cell_ignores(cell.get("metadata")),
+            ignore=cell_ignores(cell.get("metadata")),
         )
 
 

@@ -1,0 +1,135 @@
+"""Secrets and personal data in every part of a notebook (and secrets in source and text files).
+
+The value found never leaves this module whole: evidence is a redacted snippet
+(a short prefix and a hash), so reports, logs and widgets cannot leak it again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from nbsec.model import Finding, Location, ScanError, Suppressed
+from nbsec.redact import snippet
+from nbsec.scanners.base import Scanner, ScanResult, register
+from nbsec.scanners.notebook.content_rules import CONTENT_RULES, SCANNER
+from nbsec.scanners.notebook.detectors import Match, TextContext
+from nbsec.scanners.notebook.parts import TextPart, notebook_parts
+from nbsec.scanners.notebook.reader import NotebookReadError, load_notebook
+from nbsec.suppress import inline_ignores, is_ignored
+from nbsec.targets import NOTEBOOK, PYTHON, TEXT, FileTarget
+
+MAX_FINDINGS_PER_PART = 10  # a secret printed in a loop is one problem, not a thousand findings
+MAX_TEXT_FILE = 8 * 1024 * 1024
+
+PART_LABELS = {
+    "code": "code",
+    "markdown": "markdown",
+    "raw": "raw cell",
+    "output-stream": "printed output",
+    "output-text": "displayed output",
+    "output-html": "HTML output",
+    "output-json": "JSON output",
+    "output-error": "error traceback",
+    "metadata": "metadata",
+    "widget-state": "widget state",
+    "attachment": "attachment",
+    "text": "text",
+}
+
+
+@register
+class NotebookContentScanner(Scanner):
+    """Credentials and PII in sources, outputs, metadata, widget state and attachments."""
+
+    name = SCANNER
+    description = "Secrets and personal data in notebooks (every part), Python and text files"
+    kinds = frozenset({NOTEBOOK, PYTHON, TEXT})
+    rules = CONTENT_RULES
+
+    def scan(self, target: FileTarget) -> Iterator[ScanResult]:
+        try:
+            parts, with_pii = self._parts(target)
+        except NotebookReadError as exc:
+            if target.kind == NOTEBOOK:
+                return  # notebook-code reports an unreadable notebook once; no second error
+            yield ScanError(self.name, target.display, exc.message, exc.hint)
+            return
+        except OSError as exc:
+            yield ScanError(self.name, target.display, f"cannot read file ({exc.strerror})", "check permissions")
+            return
+        for part in parts:
+            yield from scan_part(target.display, part, with_pii)
+
+    def _parts(self, target: FileTarget) -> tuple[list[TextPart], bool]:
+        if target.kind == NOTEBOOK:
+            _, notebook = load_notebook(target.path, self.config.max_file_size)
+            return list(notebook_parts(notebook)), True
+        if target.size > min(self.config.max_file_size, MAX_TEXT_FILE):
+            raise NotebookReadError(
+                f"{target.size:,} bytes: too large to search for secrets",
+                "raise max_file_size in [tool.nbsec], or exclude the file with exclude_paths",
+            )
+        text = target.path.read_bytes().decode("utf-8", errors="replace")
+        return [TextPart("code" if target.kind == PYTHON else "text", text)], False
+
+
+def find_matches(text: str, context: TextContext, with_pii: bool) -> list[Match]:
+    from nbsec.scanners.notebook.pii import find_pii
+    from nbsec.scanners.notebook.secrets import find_secrets
+
+    matches = list(find_secrets(text, context))
+    if with_pii:
+        taken = [(m.start, m.end) for m in matches]
+        # A value already reported as a secret is not also "personal data".
+        matches += [p for p in find_pii(text, context) if not any(s < p.end and p.start < e for s, e in taken)]
+    return matches
+
+
+def scan_part(display: str, part: TextPart, with_pii: bool) -> Iterator[Finding | Suppressed]:
+    context = TextContext(part=part.part, mime=part.mime, column=part.column)
+    matches = find_matches(part.text, context, with_pii)
+    spans = [(m.start, m.end) for m in matches]
+    for match in sorted(matches, key=lambda m: m.start)[:MAX_FINDINGS_PER_PART]:
+        finding = _finding(display, part, match, spans)
+        if is_ignored(match.rule.id, part.ignore):
+            yield Suppressed(finding, "cell-metadata")
+        elif part.part == "code" and is_ignored(match.rule.id, _line_ignores(part.text, match.start)):
+            yield Suppressed(finding, "inline")
+        else:
+            yield finding
+
+
+def _finding(display: str, part: TextPart, match: Match, spans: list[tuple[int, int]]) -> Finding:
+    rule = match.rule
+    line: int | None = part.text.count("\n", 0, match.start) + 1
+    column: int | None = match.start - (part.text.rfind("\n", 0, match.start) + 1) + 1
+    if part.column is not None:
+        line = column = None  # a table cell: its row and column are in `element`
+    where = PART_LABELS.get(part.part, part.part)
+    if part.element:
+        where += f" ({part.element})"
+    return Finding(
+        rule_id=rule.id,
+        title=rule.title,
+        severity=match.severity or rule.severity,
+        confidence=match.confidence or rule.confidence,
+        location=Location(
+            path=display,
+            cell=part.cell,
+            cell_id=part.cell_id,
+            execution_count=part.execution_count,
+            output=part.output,
+            line=line,
+            column=column,
+            element=part.element,
+        ),
+        evidence=f"{match.kind} in {where}: {snippet(part.text, match.start, match.end, others=spans)}",
+        remediation=rule.remediation,
+        references=rule.references,
+    )
+
+
+def _line_ignores(text: str, offset: int) -> frozenset[str]:
+    start = text.rfind("\n", 0, offset) + 1
+    end = text.find("\n", offset)
+    return inline_ignores(text[start : end if end >= 0 else len(text)])

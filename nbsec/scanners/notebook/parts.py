@@ -1,0 +1,151 @@
+"""Every part of a notebook where a secret or personal data can sit, as located text.
+
+Sources (code, markdown, raw), every output type (stream, text/plain, text/html with
+DataFrame tables cell by cell, JSON, markdown/LaTeX/SVG text, error tracebacks),
+cell and notebook metadata, widget state and text attachments. Images are skipped:
+base64 pixels are where naive entropy scanners drown in false positives.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from nbsec.scanners.notebook.reader import cell_ignores
+
+ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+TEXT_MIMES = ("text/plain", "text/markdown", "text/latex", "image/svg+xml", "application/javascript")
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+MAX_PART = 8 * 1024 * 1024  # one output larger than this is cut (and said so) rather than scanned whole
+
+
+@dataclass(frozen=True)
+class TextPart:
+    """A piece of text and where it is: enough to build a Location a person can find."""
+
+    part: str  # TextContext.part values: code, markdown, raw, output-stream, output-html, ...
+    text: str
+    cell: int | None = None
+    cell_id: str | None = None
+    execution_count: int | None = None
+    output: int | None = None
+    mime: str | None = None
+    column: str | None = None  # DataFrame column name of a table cell
+    element: str | None = None  # "table 1, row 3, column email" for table cells; metadata key paths
+    ignore: frozenset[str] = field(default=frozenset())
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, list):
+        return "".join(str(v) for v in value)
+    return value if isinstance(value, str) else ""
+
+
+def notebook_parts(nb: dict[str, Any]) -> Iterator[TextPart]:
+    """All text parts of an nbformat 4 notebook dict, in reading order."""
+    for index, cell in enumerate(nb.get("cells", [])):
+        if isinstance(cell, dict):
+            yield from _cell_parts(index, cell)
+    metadata = nb.get("metadata")
+    if isinstance(metadata, dict):
+        widgets = metadata.get("widgets")
+        rest = {k: v for k, v in metadata.items() if k != "widgets"}
+        if rest:
+            yield TextPart("metadata", _dump(rest), element="notebook metadata")
+        if isinstance(widgets, dict) and widgets:
+            state = widgets.get(WIDGET_STATE, widgets)
+            yield TextPart("widget-state", _dump(state), element="widget state")
+
+
+def _cell_parts(index: int, cell: dict[str, Any]) -> Iterator[TextPart]:
+    kind = cell.get("cell_type")
+    count = cell.get("execution_count") if isinstance(cell.get("execution_count"), int) else None
+    cell_id = cell.get("id") if isinstance(cell.get("id"), str) else None
+    base = {"cell": index, "cell_id": cell_id, "execution_count": count, "ignore": cell_ignores(cell.get("metadata"))}
+    part = {"code": "code", "markdown": "markdown"}.get(str(kind), "raw")
+    source = _text(cell.get("source", ""))
+    if source:
+        yield TextPart(part, source, **base)  # type: ignore[arg-type]
+    metadata = cell.get("metadata")
+    if isinstance(metadata, dict) and metadata:
+        yield TextPart("metadata", _dump(metadata), element="cell metadata", **base)  # type: ignore[arg-type]
+    attachments = cell.get("attachments")
+    if isinstance(attachments, dict):
+        yield from _attachments(attachments, base)
+    outputs = cell.get("outputs")
+    if isinstance(outputs, list):
+        for number, output in enumerate(outputs):
+            if isinstance(output, dict):
+                yield from _output_parts(output, {**base, "output": number})
+
+
+def _output_parts(output: dict[str, Any], base: dict[str, Any]) -> Iterator[TextPart]:
+    kind = output.get("output_type")
+    if kind == "stream":
+        yield TextPart("output-stream", _cut(ANSI.sub("", _text(output.get("text")))), mime="text/plain", **base)
+    elif kind == "error":
+        lines = [str(output.get("ename", "")), str(output.get("evalue", ""))]
+        traceback = output.get("traceback")
+        if isinstance(traceback, list):
+            lines += [ANSI.sub("", str(line)) for line in traceback]
+        yield TextPart("output-error", _cut("\n".join(lines)), mime="text/plain", **base)
+    elif kind in ("execute_result", "display_data", "update_display_data"):
+        data = output.get("data")
+        if isinstance(data, dict):
+            yield from _mime_bundle(data, base)
+
+
+def _mime_bundle(data: dict[str, Any], base: dict[str, Any]) -> Iterator[TextPart]:
+    for mime, value in data.items():
+        if mime == "text/html":
+            yield from _html_parts(_text(value), base)
+        elif mime in TEXT_MIMES:
+            yield TextPart("output-text", _cut(_text(value)), mime=mime, **base)
+        elif mime == "application/json" or mime.endswith("+json"):
+            if mime.startswith("application/vnd.nbsec.report"):
+                continue  # nbsec's own report: its evidence is already redacted
+            yield TextPart("output-json", _cut(value if isinstance(value, str) else _dump(value)), mime=mime, **base)
+
+
+def _html_parts(html: str, base: dict[str, Any]) -> Iterator[TextPart]:
+    from nbsec.scanners.notebook.html_tables import iter_table_cells, text_of_html
+
+    html = _cut(html)
+    found_table = False
+    for cell in iter_table_cells(html):
+        found_table = True
+        column = cell.column_name
+        label = f"table {cell.table + 1}, row {cell.row + 1}, column {column or cell.column + 1}"
+        yield TextPart("output-html", cell.text, mime="text/html", column=column, element=label, **base)
+    if not found_table:
+        yield TextPart("output-html", text_of_html(html), mime="text/html", **base)
+
+
+def _attachments(attachments: dict[str, Any], base: dict[str, Any]) -> Iterator[TextPart]:
+    for name, bundle in attachments.items():
+        if not isinstance(bundle, dict):
+            continue
+        for mime, payload in bundle.items():
+            if not (mime.startswith("text/") or mime.endswith("json")) or not isinstance(payload, str):
+                continue
+            try:
+                text = base64.b64decode(payload, validate=False).decode("utf-8", "replace")
+            except (binascii.Error, ValueError):
+                continue
+            yield TextPart("attachment", _cut(text), mime=mime, element=f"attachment {name}", **base)
+
+
+def _dump(value: Any) -> str:
+    try:
+        return _cut(json.dumps(value, ensure_ascii=False, default=str))
+    except (TypeError, ValueError, RecursionError):
+        return ""
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= MAX_PART else text[:MAX_PART]

@@ -106,7 +106,7 @@ def _finding(display: str, part: TextPart, match: Match, spans: list[tuple[int, 
     if part.column is not None:
         line = column = None  # a table cell: its row and column are in `element`
     where = PART_LABELS.get(part.part, part.part)
-    if part.element:
+    if part.element and part.element != where:
         where += f" ({part.element})"
     return Finding(
         rule_id=rule.id,

@@ -74,7 +74,10 @@ def planted(rng: random.Random, secret: str) -> str:
     elif where == "stream":
         cell = _code("print(settings)", [{"output_type": "stream", "name": "stdout", "text": f"auth {secret}\n"}], 3)
     elif where == "html":
-        html = f"<table><thead><tr><th></th><th>key</th></tr></thead><tbody><tr><th>0</th><td>{secret}</td></tr></tbody></table>"
+        html = (
+            "<table><thead><tr><th></th><th>key</th></tr></thead>"
+            f"<tbody><tr><th>0</th><td>{secret}</td></tr></tbody></table>"
+        )
         cell = _code("df", [{"output_type": "execute_result", "execution_count": 3, "metadata": {},
                              "data": {"text/html": html, "text/plain": "df"}}], 3)  # fmt: skip
     elif where == "json":
@@ -97,7 +100,8 @@ def decoy(rng: random.Random) -> str:
         f"<td>{rng.random():.6f}</td><td>v1.{i}.{rng.randrange(30)}</td></tr>"
         for i in range(20)
     )
-    html = f"<table><thead><tr><th></th><th>run_id</th><th>date</th><th>loss</th><th>version</th></tr></thead><tbody>{table}</tbody></table>"
+    head = "<tr><th></th><th>run_id</th><th>date</th><th>loss</th><th>version</th></tr>"
+    html = f"<table><thead>{head}</thead><tbody>{table}</tbody></table>"
     cells = [
         _code(
             'import os\napi_key = os.environ["OPENAI_API_KEY"]\ntoken = "YOUR_API_KEY"\n'
@@ -113,7 +117,8 @@ def decoy(rng: random.Random) -> str:
         _code("!pip install torch==2.4.1", [{"output_type": "stream", "name": "stdout",
               "text": "Successfully installed torch-2.4.1 nvidia-cudnn-cu12-9.1.0.70\n"}], 4),  # fmt: skip
         {"cell_type": "markdown", "id": "md", "metadata": {},
-         "source": f"Model card: see commit {sha1[:12]}, contact the ML platform team. ![plot](data:image/png;base64,{png[:400]})"},
+         "source": f"Model card: see commit {sha1[:12]}, ask the ML platform team. "
+                   f"![plot](data:image/png;base64,{png[:400]})"},
     ]  # fmt: skip
     return _notebook(cells)
 

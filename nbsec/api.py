@@ -193,3 +193,12 @@ def scan_kernel(
     from nbsec.scanners.notebook.kernel import scan_kernel as scan_live_kernel
 
     return scan_live_kernel(user_ns, history=list(history), environ=environ)
+
+
+def scan_environment(*, site_packages: str | os.PathLike[str] | None = None) -> Report:
+    """Installed packages of this interpreter (or of `site_packages`) against the offline advisories."""
+    from pathlib import Path
+
+    from nbsec.supply_chain import scan_environment as scan_installed
+
+    return scan_installed(site_packages=Path(site_packages) if site_packages is not None else None)

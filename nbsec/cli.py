@@ -159,11 +159,13 @@ Examples:
   nbsec scan . -f sarif,html -o reports/        reports/nbsec-report.sarif and .html
   nbsec scan . --only NBSEC-NB-001 --exclude-rule NBSEC-NB-005
   nbsec baseline create . && nbsec scan . --baseline .nbsec-baseline.json
+  nbsec scan --env                              installed packages against OSV advisories
+  nbsec scan . --env                            both
 """
 
 
 @cli.command("scan", help=SCAN_HELP, short_help="Scan files and folders; exit 1 on findings.")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str))
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
 @click.option(
     "--format",
     "-f",
@@ -196,6 +198,8 @@ Examples:
 @click.option("--verbose", "-v", is_flag=True, help="Console: add remediation, references and suppressed findings.")
 @click.option("--quiet", "-q", is_flag=True, help="Console format: only the summary line. No progress bar.")
 @click.option("--no-progress", is_flag=True, help="Never show the progress bar.")
+@click.option("--env", "scan_env", is_flag=True, help="Also match installed packages against OSV advisories (offline).")
+@click.option("--site-packages", type=click.Path(path_type=Path, file_okay=False, exists=True), hidden=True)
 @click.pass_context
 def scan_command(
     ctx: click.Context,
@@ -212,18 +216,27 @@ def scan_command(
     verbose: bool,
     quiet: bool,
     no_progress: bool,
+    scan_env: bool,
+    site_packages: Path | None,
 ) -> None:
     if verbose and quiet:
         raise click.UsageError("--verbose and --quiet cannot be used together", ctx=ctx)
+    if not paths and not scan_env:
+        raise click.UsageError("nothing to scan: give a PATH, or --env for the installed packages", ctx=ctx)
     fmts = parse_formats(formats, output)
     plan = output_plan(fmts, output)  # before scanning: a bad --output fails fast
     overrides = {"fail_on": fail_on, "min_severity": min_severity, "baseline": baseline}
-    cfg = build_config(paths, overrides, exclude_rule, config_file)
+    cfg = build_config(paths or (".",), overrides, exclude_rule, config_file)
     if allow_global:
         from nbsec.config import with_overrides
 
         cfg = with_overrides(cfg, {"allow_globals": (*cfg.allow_globals, *allow_global)})
-    report = run_scan(paths, cfg, only, show_progress=not (quiet or no_progress) and _stderr_is_tty())
+    if scan_env:
+        from nbsec.supply_chain.vulns import scan_with_environment
+
+        report = scan_with_environment(paths, cfg, only=list(only) or None, site_packages=site_packages)
+    else:
+        report = run_scan(paths, cfg, only, show_progress=not (quiet or no_progress) and _stderr_is_tty())
     emit(report, plan, verbose=verbose, quiet=quiet)
     ctx.exit(exit_code(report, cfg.fail_on))
 
@@ -795,6 +808,84 @@ def demo_command(directory: str, no_scan: bool) -> None:
     html = written["html"].resolve()
     click.echo(f"HTML report: {html}")
     click.echo(f"open it with: python -m webbrowser {html.as_uri()}")
+
+
+# -- supply chain: sbom, db ---------------------------------------------------------------------
+
+SBOM_HELP = """\
+Write a CycloneDX 1.6 JSON SBOM: every package installed in this Python, with
+version and purl, and every model file found under PATH (recognised by its
+bytes) as a machine-learning-model component with its SHA-256. The document
+is validated against the CycloneDX 1.6 schema before it is written.
+
+\b
+Examples:
+  nbsec sbom -o sbom.cdx.json
+  nbsec sbom models/ -o ml-bom.cdx.json
+  nbsec sbom --no-models > env.cdx.json
+"""
+
+
+@cli.command("sbom", help=SBOM_HELP, short_help="Write a CycloneDX 1.6 SBOM of packages and model files.")
+@click.argument("path", default=".", type=click.Path(path_type=str))
+@click.option("--output", "-o", type=click.Path(path_type=str), help="File to write [default: stdout].")
+@click.option("--no-models", is_flag=True, help="Only the installed packages; do not look for model files.")
+@click.option("--site-packages", type=click.Path(path_type=Path, file_okay=False, exists=True), hidden=True)
+def sbom_command(path: str, output: str | None, no_models: bool, site_packages: Path | None) -> None:
+    from nbsec.supply_chain.sbom import build_sbom, write_sbom
+
+    cfg = build_config([path], {}, (), None)
+    result = build_sbom(None if no_models else path, site_packages=site_packages, config=cfg)
+    if output is None:
+        click.echo(result.text)
+    else:
+        write_sbom(result, output)
+    where = f" to {output}" if output else ""
+    _echo_err(f"nbsec: SBOM{where}: {result.libraries} packages, {result.models} model files; {result.note}")
+
+
+DB_HELP = """\
+The offline advisory database `nbsec scan --env` and requirements checks
+match against: a bundled PyPA snapshot of the ML stack, a small curated
+supplement, and what you import with `db update`.
+
+\b
+Examples:
+  nbsec db info
+  nbsec db update --from all.zip      osv.dev's PyPI export, downloaded elsewhere
+"""
+
+
+@cli.group("db", cls=_NbsecGroup, help=DB_HELP, short_help="Show or update the offline advisory database.")
+def db_group() -> None:
+    pass
+
+
+@db_group.command("update", short_help="Import an OSV export (zip, folder or JSON file).")
+@click.option("--from", "source", required=True, type=click.Path(path_type=str), help="OSV export to import.")
+@click.option("--merge", is_flag=True, help="Add to the advisories imported before instead of replacing them.")
+def db_update_command(source: str, merge: bool) -> None:
+    """Import OSV advisories (PyPI entries only) into the user's store, offline.
+
+    \b
+    Examples:
+      nbsec db update --from all.zip
+      nbsec db update --from advisories/ --merge
+    """
+    from nbsec.supply_chain.update import update_from
+
+    result = update_from(source, merge=merge)
+    click.echo(f"imported {result.kept} PyPI advisories for {result.packages} packages into {result.path}")
+    skipped = f"{result.other_ecosystems} for other ecosystems, {result.invalid} not OSV"
+    click.echo(f"data date {result.date}; left out: {skipped}")
+
+
+@db_group.command("info", short_help="Show the advisory sources, their dates and counts.")
+def db_info_command() -> None:
+    """Show each advisory source, how many advisories it holds and how current it is."""
+    from nbsec.supply_chain.update import info_lines
+
+    click.echo("\n".join(info_lines()))
 
 
 # -- entry point -------------------------------------------------------------------------------

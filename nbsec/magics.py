@@ -88,6 +88,11 @@ def _run_help(magics: AisecMagics, args: argparse.Namespace, cell: str | None) -
 def _scan_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="*", metavar="PATH", help="files or folders to scan")
     parser.add_argument(
+        "--env",
+        action="store_true",
+        help="check the installed packages against known advisories (offline)",
+    )
+    parser.add_argument(
         "--kernel",
         action="store_true",
         help="scan this kernel: variables, DataFrames, credential env vars, input history",
@@ -107,14 +112,21 @@ def _run_scan(magics: AisecMagics, args: argparse.Namespace, cell: str | None) -
     from nbsec.api import scan, scan_kernel
     from nbsec.model import Report
 
-    if not args.paths and not args.kernel:
+    if not args.paths and not args.kernel and not args.env:
         print("error: nothing to scan", file=sys.stderr)
-        print("hint: give a PATH, or --kernel for this kernel's variables and history", file=sys.stderr)
+        print(
+            "hint: give a PATH, --kernel for this kernel's variables and history, or --env for its packages",
+            file=sys.stderr,
+        )
         return None
     reports = []
     if args.paths:
         overrides = {"fail_on": args.fail_on, "min_severity": args.min_severity, "baseline": args.baseline}
         reports.append(scan(args.paths, only=args.only, config=overrides))
+    if args.env:
+        from nbsec.api import scan_environment
+
+        reports.append(scan_environment())
     if args.kernel:
         namespace = magics.shell.user_ns if magics.shell is not None else {}
         history = [str(line) for line in namespace.get("In", [])[1:]]
@@ -224,6 +236,7 @@ SUBCOMMANDS: dict[str, Subcommand] = {
                 'r = %aisec scan "My Models/" --only NBSEC-NB-001',
                 "%aisec scan . --min-severity high --baseline .nbsec-baseline.json",
                 "%aisec scan --kernel                      # this kernel: variables, env, history",
+                "%aisec scan --env                         # installed packages vs advisories (offline)",
             ),
             _scan_arguments,
             _run_scan,

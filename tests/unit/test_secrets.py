@@ -22,7 +22,7 @@ from nbsec.model import Confidence, Severity
 from nbsec.redact import redact, redact_in, snippet
 from nbsec.scanners.notebook.content_rules import SECRET_IN_OUTPUT, SECRET_IN_SOURCE
 from nbsec.scanners.notebook.detectors import Match, TextContext
-from nbsec.scanners.notebook.secrets import detector_kinds, find_secrets
+from nbsec.scanners.notebook.secrets import DETECTORS, detector_kinds, find_secrets
 
 CODE = TextContext("code")
 MARKDOWN = TextContext("markdown")
@@ -139,7 +139,8 @@ POSITIVES: dict[str, Sample] = {
     "Weights & Biases API key": lambda: _wrap('wandb.login(key="{v}")', rand(40, HEX)),
     "Kaggle API key": lambda: _wrap('{{"username":"ada","key":"{v}"}}', rand(32, HEX)),
     "Slack token": lambda: _wrap(
-        'WebClient(token="{v}")', "xo" + "xb-" + rand(12, string.digits) + "-" + rand(13, string.digits) + "-" + rand(24)
+        'WebClient(token="{v}")',
+        "xo" + "xb-" + rand(12, string.digits) + "-" + rand(13, string.digits) + "-" + rand(24),
     ),
     "Slack webhook URL": lambda: _wrap(
         "requests.post('{v}', json=msg)",
@@ -173,6 +174,19 @@ POSITIVES: dict[str, Sample] = {
 
 def test_every_kind_has_a_positive_sample() -> None:
     assert set(detector_kinds()) <= set(POSITIVES)
+
+
+def test_detector_table_is_well_formed() -> None:
+    for det in DETECTORS:
+        assert det.keywords, det.kind
+        assert det.group in det.pattern.groupindex, det.kind
+        if det.lower:
+            assert all(k == k.lower() for k in det.keywords), det.kind
+        if det.token:
+            # the anchor scan finds a token by its first "_" or "-" within a few characters
+            for keyword in det.keywords:
+                head = min((keyword.find(sep) for sep in "_-" if sep in keyword), default=-1)
+                assert 0 < head <= 12, (det.kind, keyword)
 
 
 @pytest.mark.parametrize("kind", sorted(POSITIVES))
@@ -360,8 +374,7 @@ LOOKALIKES = [
     "SG." + rand(10),
     # tokens in transit
     "eyJ" + rand(20) + ".eyJ" + rand(20) + "." + rand(30),  # not base64url JSON
-    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9." + "eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ."
-    "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",  # jwt.io's sample token
+    jwt({"sub": "1234567890", "name": "John Doe", "iat": 1516239022}),  # jwt.io's sample claims
     "Authorization: Bearer {token}",
     "Authorization: Bearer $OPENAI_API_KEY",
     "Authorization: Bearer <token>",
@@ -374,7 +387,7 @@ LOOKALIKES = [
     "postgresql://user:password@db:5432/x",
     "mysql://root:xxx@localhost/db",
     "https://user:pass@example.com/",
-    "redis://:%s@host:6379" % "{pw}",
+    "redis://:{pw}@host:6379",
     "git@github.com:org/repo.git",
 ]
 
@@ -441,6 +454,23 @@ FALSE_POSITIVES = [
     "cache_key = 'features_v2_" + rand(16, HEX) + "'",
     "secret_key_ref = {'name': 'db-credentials', 'key': 'password'}",
     "The token is valid for 24 hours; keep the password in a secrets manager.",
+    # found by scanning real site-packages code (pygments, numpy, torch, tornado, debugpy, ...)
+    "COCOA = {'ACAccount', 'ACAccountCredential', 'ACAccountCredentialStoreViewController', 'ACAccountType'}",
+    "data = cls._read_csv(join(pwd, './data/philox-testset-1.csv'))",
+    '"pwd": "IPython.core.magics.osm:OSMagics",',
+    'return getattr(custom_pass, "__qualname__", None) or type(custom_pass).__qualname__',
+    "using PassThrough = ck::tensor_operation::element_wise::PassThrough;",
+    '"license_key": "389-exception", "spdx_license_key": "LicenseRef-scancode-3com-microcode",',
+    'publicKeyToken="1fc8b3b9a1e18e3b"',
+    "token = b'#0123FakeToken4567/8/9'",
+    '__slots__ = ["access_token", "client_access_token", "_authenticated", "_wrong_attempts"]',
+    'null_token: str = "__null_token_value__"',
+    'COOKIE_SECRET = "WebTest.COOKIE_SECRET"',
+    "'smb://myuser:mypassword@myserver.com/' 'share/folder/file.csv'",
+    "'github://org:repo@sha/precip/catalog.yml'",
+    "# } TOKEN_USER, *PTOKEN_USER;",
+    "def DuplicateToken(ExistingTokenHandle, ImpersonationLevel=SecurityImpersonation):",
+    "def RegOpenUserClassesRoot(hToken, samDesired=KEY_ALL_ACCESS):",
 ]
 
 

@@ -108,7 +108,13 @@ class _Stop(Exception):
     """Raised inside the parser when the cell budget is spent: stops the parse early."""
 
 
-class _TableParser(HTMLParser):
+class _FastParser(HTMLParser):
+    def updatepos(self, i: int, j: int) -> int:
+        """Skip line/column bookkeeping: nothing here calls getpos(), and it costs a tenth of the parse."""
+        return j
+
+
+class _TableParser(_FastParser):
     def __init__(self, max_cells: int) -> None:
         super().__init__(convert_charrefs=True)
         self.tables: list[_Table] = []
@@ -201,12 +207,7 @@ def _parse(html: str, max_cells: int) -> list[_Table]:
 # --- layout: spans to grid positions ---------------------------------------------------------------
 
 
-@dataclass
-class _Placed:
-    col: int  # grid column
-    cell: _Cell
-
-
+_Placed = tuple[int, _Cell]  # (grid column, cell)
 Below = dict[int, dict[int, _Cell]]  # grid row -> grid column -> the cell above spanning down into it
 
 
@@ -221,7 +222,7 @@ def _layout(table: _Table) -> tuple[list[list[_Placed]], Below]:
         for cell in row.cells:
             while c in taken:
                 c += 1
-            out.append(_Placed(c, cell))
+            out.append((c, cell))
             for dr in range(1, min(cell.rowspan, len(table.rows) - r)):
                 spanned = below.setdefault(r + dr, {})
                 for dc in range(cell.colspan):
@@ -249,8 +250,10 @@ def _index_width(placed: list[list[_Placed]], below: Below, first_data: int) -> 
     """How many leading grid columns are <th> in every data row: pandas' index levels."""
     width: int | None = None
     for r in range(first_data, len(placed)):
-        starts = {p.col: p.cell for p in placed[r]}
+        starts = dict(placed[r])
         taken = below.get(r, {})
+        if not starts and not taken:
+            continue  # an empty <tr></tr> says nothing about the index
         n = 0
         while True:
             cell = taken.get(n)
@@ -272,9 +275,9 @@ def _column_names(placed: list[list[_Placed]], below: Below, headers: int, index
     levels: dict[int, list[_Cell]] = {}
     for r in range(max(0, headers - MAX_HEADER_ROWS), headers):
         covering = dict(below.get(r, {}))
-        for p in placed[r]:
-            for dc in range(p.cell.colspan):
-                covering[p.col + dc] = p.cell
+        for col, cell in placed[r]:
+            for dc in range(cell.colspan):
+                covering[col + dc] = cell
         for col, cell in covering.items():
             cells = levels.setdefault(col, [])
             if not cells or cells[-1] is not cell:  # a header spanning two rows names its column once
@@ -297,14 +300,14 @@ def _table_cells(table: _Table) -> Iterator[TableCell]:
     index = _index_width(placed, below, headers)
     names = _column_names(placed, below, headers, index)
     for r, row in enumerate(placed):
-        for p in row:
-            text = p.cell.text
+        for col, cell in row:
+            text = cell.text
             if text:
                 yield TableCell(
                     table=table.number,
                     row=r - headers,  # header rows: -headers .. -1
-                    column=p.col - index,  # index levels: -index .. -1
-                    column_name=None if r < headers else names.get(p.col),
+                    column=col - index,  # index levels: -index .. -1
+                    column_name=None if r < headers else names.get(col),
                     text=text,
                 )
 
@@ -320,7 +323,7 @@ def iter_table_cells(html: str, max_cells: int = MAX_CELLS) -> Iterator[TableCel
 # --- visible text ----------------------------------------------------------------------------------
 
 
-class _TextParser(HTMLParser):
+class _TextParser(_FastParser):
     def __init__(self, include_tables: bool) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []

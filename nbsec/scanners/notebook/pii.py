@@ -455,7 +455,7 @@ def _ip(text: str, start: int, value: str) -> tuple[int, Severity] | None:
 # --- phone numbers ------------------------------------------------------------------------------
 
 PHONE_RE = re.compile(
-    r"(?<![\w+.\-/])"
+    r"(?<![\w+.\-/])(?<!\d )"  # not the tail of a longer run of groups ("DE89 3704 0044 ...")
     r"(?:"
     r"\+\d{1,3}(?:[ .\-]?\(\d{1,4}\))?[ .\-]?\d+(?:[ .\-]\d+)*"  # +CC, E.164 or grouped
     r"|\(\d{2,5}\)[ .\-]?\d+(?:[ .\-]\d+)*"  # (415) 555-2671

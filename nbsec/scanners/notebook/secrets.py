@@ -73,7 +73,7 @@ def _char_classes(value: str) -> int:
 # Real keys are random, so the chance that one holds any of these by accident is negligible.
 _PLACEHOLDER_PARTS = (
     "xxxx", "****", "....", "\u2026", "your", "example", "changeme", "change_me", "placeholder", "dummy",
-    "redacted", "insert", "replace", "<", ">", "{", "}", "$(", "%s", "%(", "123456789", "abcdefghij", "qwerty",
+    "redacted", "insert", "replace", "fake", "<", ">", "{", "}", "$(", "%s", "%(", "123456789", "abcdefghij", "qwerty",
 )  # fmt: skip
 # Whole values that are names of the thing, not the thing.
 _PLACEHOLDER_WORDS = frozenset(
@@ -112,7 +112,10 @@ def _mixed_letters(body: str) -> bool:
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _HEX = re.compile(r"[0-9a-fA-F]+")
 _DIGEST_LENGTHS = frozenset({40, 56, 64, 96, 128})  # sha1/git, sha224, sha256, sha384, sha512
-_WORDS = re.compile(r"[a-z]+(?:[-_. ][a-z]+)*|[A-Z]+(?:[-_. ][A-Z]+)*|[A-Za-z][a-z]+(?:[A-Z][a-z]+)+")
+# A segment that reads as a word, an identifier or a version, not as random: letters with at
+# most a few digits before or after them ("WebTest", "win32", "3dslicer", "v2", "2024").
+_WORDISH = re.compile(r"\d{0,4}[A-Za-z]*\d{0,4}")
+_SEPARATORS = re.compile(r"[^A-Za-z0-9]+")
 _DOTTED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
 
 
@@ -122,8 +125,9 @@ def is_lookalike(value: str) -> bool:
         return True
     if len(value) in _DIGEST_LENGTHS and _HEX.fullmatch(value):
         return True
-    # words joined by -_. (all lower or all upper) and camelCase/PascalCase identifiers
-    return _WORDS.fullmatch(value) is not None
+    # identifiers, dotted paths, file paths, words joined by -_. in any casing: every piece
+    # reads as a word. Random secrets interleave letters and digits, so some piece does not.
+    return all(_WORDISH.fullmatch(piece) for piece in _SEPARATORS.split(value))
 
 
 # --------------------------------------------------------------------------- the table
@@ -255,7 +259,8 @@ _LOCAL_HOSTS = ("localhost", "127.0.0.1", "0.0.0.0", "[::1]", "host.docker.inter
 
 
 def _url_password(value: str, _text: str) -> Verdict | None:
-    if is_placeholder(value) or value.lower() in ("password", "pass", "passwd", "pwd", "secret"):
+    # Documentation writes "user:password@", "user:mypassword@"; fsspec writes "github://org:repo@".
+    if len(value) < 6 or is_placeholder(value) or "passw" in value.lower():
         return None
     return ACCEPT
 
@@ -323,8 +328,8 @@ DETECTORS: tuple[Detector, ...] = (
     # --- cloud ----------------------------------------------------------------------
     Detector(
         "AWS access key id",
-        ("AKIA", "ASIA"),
-        _c(_LB64 + r"(?P<v>(?:AKIA|ASIA)[A-Z2-7]{16})" + _RB64),
+        ("AKIA", "ASIA", "ABIA", "ACCA"),
+        _c(_LB64 + r"(?P<v>(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16})" + _RB64),
         _token_ok(2.5, 1),
     ),
     Detector(
@@ -502,7 +507,7 @@ DETECTORS: tuple[Detector, ...] = (
     # --- messaging, payments, email --------------------------------------------------
     Detector(
         "Slack token",
-        ("xox",),
+        ("xoxb-", "xoxa-", "xoxp-", "xoxr-", "xoxs-", "xoxe-"),
         _c(_L + r"(?P<v>xox[baprse]-[0-9A-Za-z\-]{16,250})" + _R),
         lambda v, t: ACCEPT if any(ch.isdigit() for ch in v) and _random_enough(v, 3.0) else None,
         token=True,
@@ -618,14 +623,24 @@ _NAME_KEYWORDS = ("key", "token", "secret", "pass", "pwd", "credential")
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
 _SPLIT_NAME = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])")
 
-_PASSWORD_WORDS = frozenset({"password", "passwd", "pwd", "passphrase", "pass", "pw"})
+_PASSWORD_WORDS = frozenset({"password", "passwd", "pwd", "passphrase"})
+# "pass" and "pw" alone are a compiler pass, a pass-through, a working directory; they name
+# a password only after a qualifier (db_pass, SMTP_PW).
+_SHORT_PASSWORD_WORDS = frozenset({"pass", "pw"})
+_PASSWORD_QUALIFIERS = frozenset(
+    {
+        "db", "user", "admin", "root", "mysql", "postgres", "pg", "redis", "smtp", "email", "mail", "ftp", "login",
+        "account", "sql", "ldap", "proxy", "wifi", "vpn", "ssh", "sudo", "api", "database", "mongo", "rabbitmq",
+        "amqp", "neo4j", "elastic", "es", "snowflake", "oracle", "mssql", "jdbc",
+    }
+)  # fmt: skip
 _SECRET_WORDS = frozenset({"secret", "token", "apikey", "credential", "credentials", "secretkey", "accesskey"})
 _SECRET_SUFFIXES = ("password", "passwd", "secret", "token", "apikey")
 # A "key" is only secret after one of these: an api_key, an access_key; not a sort_key.
 _KEY_QUALIFIERS = frozenset(
     {
         "api", "access", "secret", "private", "auth", "client", "account", "master", "signing", "sign",
-        "encryption", "service", "subscription", "license", "app", "consumer", "admin", "session", "shared",
+        "encryption", "service", "subscription", "app", "consumer", "admin", "session", "shared",
         "storage", "openai", "anthropic", "cohere", "mistral", "groq", "google", "gemini", "azure", "aws", "hf",
         "wandb", "pinecone", "serp", "serpapi", "replicate", "together", "langchain", "langsmith", "tavily",
         "deepseek", "voyage", "stripe", "twilio", "sendgrid", "slack", "github", "gitlab", "bot", "x", "xi",
@@ -641,7 +656,7 @@ _EXCLUDED_WORDS = frozenset(
         "hash", "hashed", "sha", "sha1", "sha256", "sha512", "md5", "digest", "checksum", "fingerprint", "commit",
         "revision", "etag", "salt", "index", "position", "pos", "usage", "location", "scope", "scopes", "kind",
         "mode", "method", "manager", "store", "provider", "enabled", "required", "valid", "validator", "placeholder",
-        "mask", "masked", "help", "prompt", "description", "doc", "input", "param", "params", "arn",
+        "mask", "masked", "help", "prompt", "description", "doc", "input", "param", "params", "arn", "public",
     }
 )  # fmt: skip
 # Tokenizer vocabulary entries ("pad_token": "<pad>") are the most common "token" in ML code.
@@ -665,6 +680,9 @@ def secret_name_kind(name: str) -> str | None:
         return None
     if any(w in _PASSWORD_WORDS or w.endswith(("password", "passwd")) for w in words):
         return PASSWORD_KIND
+    for before, word in zip(words, words[1:], strict=False):
+        if word in _SHORT_PASSWORD_WORDS and before in _PASSWORD_QUALIFIERS:
+            return PASSWORD_KIND
     if "token" in words or any(w.endswith("token") and w != "token" for w in words):
         if any(w in _VOCAB_WORDS for w in words):
             return None
@@ -749,8 +767,8 @@ def _assigned_at(text: str, start: int, end: int, part: str, priority: int) -> _
         return None
     if m.group("ws") is not None and not name.startswith("-"):
         return None  # "token value" is prose; "--token value" is a command line
-    if m.group("op") == "," and m.group("qv") is None:
-        return None  # setdefault("API_KEY", "value") is a literal; f(token, other) is not
+    if m.group("op") == "," and not _first_argument(text, start, m.group("qv")):
+        return None  # setdefault("API_KEY", "value") holds a literal; f(token, x) and lists do not
     if m.group("qv") is not None:
         value, vstart = m.group("qv"), m.start("qv")
     else:
@@ -761,6 +779,16 @@ def _assigned_at(text: str, start: int, end: int, part: str, priority: int) -> _
     if not _strong_enough(value, kind):
         return None
     return _Found(vstart, vstart + len(value), kind, priority, None, Confidence.MEDIUM)
+
+
+def _first_argument(text: str, start: int, quoted_value: str | None) -> bool:
+    """True for `("NAME", "value")`: a quoted name that opens a call's argument list."""
+    if quoted_value is None or start == 0 or text[start - 1] not in "\"'":
+        return False
+    pos = start - 2
+    while pos >= 0 and text[pos] in " \t\n":
+        pos -= 1
+    return pos >= 0 and text[pos] == "("
 
 
 def _column_value(text: str, context: TextContext, priority: int) -> _Found | None:
@@ -887,23 +915,30 @@ def _candidates(text: str, lowered: str, names: dict[str, int]) -> Iterator[tupl
                 m = det.pattern.match(text, start)
                 if m is not None:
                     yield priority, det, m
-    gated: set[int] = set()
-    for lower, needle, regex, members, guard in _GATES:
-        if guard is not None and names[guard] < 0:
-            continue
-        haystack = lowered if lower else text
-        if needle is not None:
-            if needle in haystack:
-                gated.update(members[0][1])
-        elif regex is not None and regex.search(haystack):
-            for keyword, ids in members:
-                if keyword in haystack:
-                    gated.update(ids)
-    for priority in sorted(gated):
+    gated = [
+        ids
+        for lower, needle, regex, members, guard in _GATES
+        if (guard is None or names[guard] >= 0)
+        for ids in _gate_hits(lowered if lower else text, needle, regex, members)
+    ]
+    if not gated:
+        return
+    for priority in sorted({i for ids in gated for i in ids}):
         det = DETECTORS[priority]
         if all(r in lowered for r in det.requires):
             for m in det.pattern.finditer(text):
                 yield priority, det, m
+
+
+def _gate_hits(
+    haystack: str, needle: str | None, regex: re.Pattern[str] | None, members: tuple[tuple[str, tuple[int, ...]], ...]
+) -> list[tuple[int, ...]]:
+    """Detector priorities a gate lets through for this text."""
+    if needle is not None:
+        return [members[0][1]] if needle in haystack else []
+    if regex is None or regex.search(haystack) is None:
+        return []
+    return [ids for keyword, ids in members if keyword in haystack]
 
 
 def _table_hits(text: str, lowered: str, names: dict[str, int]) -> Iterator[_Found]:
@@ -950,17 +985,20 @@ def _resolve(found: Sequence[_Found], text: str) -> list[_Found]:
 
 def find_secrets(text: str, context: TextContext) -> Iterator[Match]:
     """Yield a Match for each credential in `text` (spans cover the secret value only)."""
-    if not text or _skip_whole(context):
+    if not text or (context.mime is not None and _skip_whole(context)):
         return
-    rule: Rule = SECRET_IN_OUTPUT if context.part.startswith(_OUTPUT_PARTS) else SECRET_IN_SOURCE
     lowered = text.lower()
     names = {keyword: lowered.find(keyword) for keyword in _NAME_KEYWORDS}  # first hit of each, -1 if none
     found = list(_table_hits(text, lowered, names))
     generic = len(DETECTORS)
     found.extend(_assigned_values(text, lowered, context.part, generic, names))
-    column = _column_value(text, context, generic + 1)
-    if column is not None:
-        found.append(column)
+    if context.column is not None:
+        column = _column_value(text, context, generic + 1)
+        if column is not None:
+            found.append(column)
+    if not found:
+        return
+    rule: Rule = SECRET_IN_OUTPUT if context.part.startswith(_OUTPUT_PARTS) else SECRET_IN_SOURCE
     for f in _resolve(found, text):
         yield Match(
             rule=rule,

@@ -1,0 +1,173 @@
+"""The "dependencies" scanner: requirements files, pyproject.toml, and notebooks' imports.
+
+requirements*.txt: pinned versions with advisories (DEP-001), unpinned lines
+(DEP-002), missing hashes (DEP-003). pyproject.toml declares ranges on purpose
+(pins belong in a lock or requirements file), so there only exact pins with
+advisories and VCS/URL references are judged. Notebooks: third-party imports
+their project does not declare (DEP-004).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from nbsec.model import Confidence, Finding, Location, Severity, Suppressed
+from nbsec.scanners.base import Note, Scanner, ScanResult, register
+from nbsec.scanners.notebook.reader import NotebookReadError, read_notebook
+from nbsec.supply_chain.declared import declarations_for
+from nbsec.supply_chain.imports import distributions_for, imports_in, is_local_module, pip_installed_in
+from nbsec.supply_chain.requirements import REQUIREMENTS_NAME, Dependency, parse_requirements_file
+from nbsec.supply_chain.requirements import pyproject_dependencies as read_pyproject
+from nbsec.supply_chain.rules import RULES, SCANNER, UNDECLARED, UNHASHED, UNPINNED
+from nbsec.supply_chain.vulns import vulnerability_finding
+from nbsec.suppress import inline_ignores, is_ignored
+from nbsec.targets import NOTEBOOK, FileTarget
+
+
+def is_dependency_file(path: Path) -> bool:
+    return path.name == "pyproject.toml" or bool(REQUIREMENTS_NAME.match(path.name))
+
+
+@register
+class DependencyScanner(Scanner):
+    """Vulnerable, unpinned and unhashed requirements; imports a notebook's project does not declare."""
+
+    name = SCANNER
+    description = "Requirements files and pyproject.toml (OSV advisories, pins, hashes); notebook imports"
+    kinds = frozenset({NOTEBOOK})
+    rules = RULES
+
+    def applies_to(self, target: FileTarget) -> bool:
+        # Requirements files are sniffed as plain text: recognise them by name. A notebook is only
+        # checked when its project declares dependencies somewhere; otherwise there is nothing to compare.
+        if target.kind == NOTEBOOK:
+            return declarations_for(target.path) is not None
+        return target.kind == "text" and is_dependency_file(target.path)
+
+    def scan(self, target: FileTarget) -> Iterator[ScanResult]:
+        if target.kind == NOTEBOOK:
+            yield from self._scan_notebook(target)
+        elif target.path.name == "pyproject.toml":
+            yield from self._judge(target, read_pyproject(target.path), pyproject=True)
+        else:
+            parsed = parse_requirements_file(target.path)
+            for problem in parsed.problems:
+                yield Note(problem)
+            pinned_by_constraints = parsed.constraint_pins()
+            own = [d for d in parsed.dependencies if _reported_here(d, target.path)]
+            yield from self._judge(target, own, pinned_by=pinned_by_constraints, hashed=parsed.uses_hashes)
+
+    def _judge(
+        self,
+        target: FileTarget,
+        deps: list[Dependency],
+        *,
+        pyproject: bool = False,
+        pinned_by: set[str] | None = None,
+        hashed: bool = False,
+    ) -> Iterator[ScanResult]:
+        from nbsec.supply_chain.store import load_database
+
+        db = load_database()
+        for unreadable in db.problems:
+            yield Note(unreadable)
+        unhashed = 0
+        for dep in (d for d in deps if not d.local):
+            version = dep.pinned_version
+            if dep.name and version and not dep.constraint:
+                for match in db.matches(dep.name, version):
+                    yield _suppressible(vulnerability_finding(match, self._location(target, dep)), dep.comment)
+            problem = _pin_problem(dep, pyproject, pinned_by or set())
+            if problem is not None:
+                severity, text = problem
+                yield self._finding(target, dep, UNPINNED.id, severity, text)
+            if not pyproject and not dep.constraint and not dep.hashes and not dep.url_hash_pinned:
+                unhashed += 1
+                if hashed:  # pip's hash-checking mode is on: this line fails the install
+                    yield self._finding(target, dep, UNHASHED.id, UNHASHED.severity, f"{dep.raw} (no --hash)")
+        if unhashed and not hashed:
+            evidence = f"{unhashed} requirement(s), none with --hash"
+            yield Finding(
+                UNHASHED.id, UNHASHED.title, UNHASHED.severity, UNHASHED.confidence, Location(target.display),
+                evidence, UNHASHED.remediation, UNHASHED.references,
+            )  # fmt: skip
+        yield Note(f"advisories: {len(db.advisories)} ({', '.join(s.name for s in db.sources)}), dated {db.date}")
+
+    def _location(self, target: FileTarget, dep: Dependency) -> Location:
+        if dep.path.resolve() == target.path.resolve():
+            return Location(target.display, line=dep.line or None)
+        # A line of an included file: point at that file, named like targets name files.
+        try:
+            shown = dep.path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+        except ValueError:
+            shown = dep.path.as_posix()
+        return Location(shown, line=dep.line or None)
+
+    def _finding(
+        self, target: FileTarget, dep: Dependency, rule_id: str, severity: Severity, evidence: str
+    ) -> Finding | Suppressed:
+        rule = next(r for r in RULES if r.id == rule_id)
+        finding = Finding(
+            rule.id, rule.title, severity, rule.confidence, self._location(target, dep), evidence,
+            rule.remediation, rule.references,
+        )  # fmt: skip
+        return _suppressible(finding, dep.comment)
+
+    def _scan_notebook(self, target: FileTarget) -> Iterator[ScanResult]:
+        declared = declarations_for(target.path)
+        if declared is None:  # removed since applies_to() looked
+            return
+        try:
+            _, units = read_notebook(target.path, self.config.max_file_size)
+        except (NotebookReadError, OSError):
+            return  # the notebook-code scanner reports why it cannot be read
+        names = declared.names | pip_installed_in(units)
+        folders = [target.path.parent, declared.root]
+        reported: set[str] = set()
+        for imp in imports_in(units):
+            if imp.module in reported or is_local_module(imp.module, folders):
+                continue
+            candidates, installed = distributions_for(imp.module)
+            if names & set(candidates):
+                continue
+            reported.add(imp.module)
+            evidence = f"import {imp.module} (distribution {candidates[0]}) not declared in " + ", ".join(
+                sorted(p.relative_to(declared.root).as_posix() for p in declared.files)
+            )
+            line_text = imp.unit.source.splitlines()[imp.line - 1] if imp.unit.source else ""
+            finding = Finding(
+                UNDECLARED.id, UNDECLARED.title, UNDECLARED.severity,
+                UNDECLARED.confidence if installed else Confidence.LOW,
+                Location(target.display, cell=imp.unit.cell, cell_id=imp.unit.cell_id,
+                         execution_count=imp.unit.execution_count, line=imp.line, column=imp.column),
+                evidence, UNDECLARED.remediation, UNDECLARED.references,
+            )  # fmt: skip
+            ignored = inline_ignores(line_text) | imp.unit.ignore
+            yield Suppressed(finding, "inline") if is_ignored(UNDECLARED.id, ignored) else finding
+
+
+def _reported_here(dep: Dependency, target: Path) -> bool:
+    """A file's own lines, plus included files no scan would visit on their own (not requirements*.txt)."""
+    return dep.path.resolve() == target.resolve() or not is_dependency_file(dep.path)
+
+
+def _pin_problem(dep: Dependency, pyproject: bool, pinned_by: set[str]) -> tuple[Severity, str] | None:
+    if dep.constraint:
+        return None
+    if dep.vcs:
+        if dep.vcs_commit_pinned:
+            return None
+        return Severity.HIGH, f"{dep.raw} ({dep.vcs} reference without a full commit hash: a branch or tag can move)"
+    if dep.url:
+        if dep.url_hash_pinned or dep.hashes or pyproject:
+            return None
+        return UNPINNED.severity, f"{dep.raw} (a URL without a hash: its content can change)"
+    if pyproject or dep.pinned_version or (dep.name and dep.name in pinned_by):
+        return None
+    return UNPINNED.severity, f"{dep.raw} (any version {dep.specifier or 'at all'} can be installed)"
+
+
+def _suppressible(finding: Finding, comment: str) -> Finding | Suppressed:
+    ignored = inline_ignores(comment)
+    return Suppressed(finding, "inline") if is_ignored(finding.rule_id, ignored) else finding

@@ -199,6 +199,12 @@ def test_positive_sample_is_found(kind: str) -> None:
     assert m.rule is SECRET_IN_SOURCE
 
 
+def test_rule_samples() -> None:
+    """The catalogue's own samples for NBSEC-NB-010 behave as the rule says."""
+    assert [m.kind for m in find(SECRET_IN_SOURCE.sample_trigger)] == ["OpenAI API key"]
+    assert find(SECRET_IN_SOURCE.sample_clean) == []
+
+
 def test_severity_and_confidence() -> None:
     by_kind = {kind: find(POSITIVES[kind]()[0])[0] for kind in POSITIVES}
     assert by_kind["private key"].severity is Severity.CRITICAL
@@ -471,6 +477,18 @@ FALSE_POSITIVES = [
     "# } TOKEN_USER, *PTOKEN_USER;",
     "def DuplicateToken(ExistingTokenHandle, ImpersonationLevel=SecurityImpersonation):",
     "def RegOpenUserClassesRoot(hToken, samDesired=KEY_ALL_ACCESS):",
+    # everyday ML notebook output
+    "Token is valid (permission: write).\nYour token has been saved to /root/.cache/huggingface/token\n",
+    "wandb: Currently logged in as: ada (ml-team). Use `wandb login --relogin` to force relogin",
+    "Successfully installed safetensors-0.4.5 tokenizers-0.19.1 transformers-4.44.2",
+    "environ({'GPG_KEY': '" + rand(40, "0123456789ABCDEF") + "', 'PYTHON_SHA256': '" + rand(64, HEX) + "'})",
+    "GPU 0: NVIDIA A100-SXM4-40GB (UUID: GPU-3f2b8c1e-9d4a-4e7b-8c2f-1a6d5e9b0c3f)",
+    'Downloading: "https://download.pytorch.org/models/resnet18-f37072fd.pth" to /root/.cache/torch/hub/',
+    "ChatCompletion(id='chatcmpl-" + rand(29) + "', usage=CompletionUsage(completion_tokens=17, prompt_tokens=9,"
+    " total_tokens=26), system_fingerprint='fp_" + rand(10, HEX) + "')",
+    '{"shell_port": 53794, "key": "3f2b8c1e-9d4a-4e7b-8c2f-1a6d5e9b0c3f", "signature_scheme": "hmac-sha256"}',
+    "model.push_to_hub('ada/bert-finetuned-sst2', token=True, private=True)",
+    "tokenizer = AutoTokenizer.from_pretrained(model_id, token=os.environ['HF_TOKEN'], use_fast=True)",
 ]
 
 

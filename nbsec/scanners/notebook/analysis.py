@@ -24,6 +24,8 @@ LLM_METHODS = frozenset(
      "chat", "text_generation", "chat_completion"}
 )  # fmt: skip
 LLM_CREATE_PARENTS = frozenset({"completions", "messages", "responses", "chat"})
+# Substrings that must appear in a cell for it to call a model at all (a cheap pre-filter).
+LLM_WORDS = ("generate", "complet", "invoke", "predict", "chat", "create")
 # Sinks that execute a string as code or a command.
 EXEC_SINKS = frozenset(
     {"eval", "exec", "compile", "builtins.eval", "builtins.exec", "os.system", "os.popen", "subprocess.run",
@@ -94,9 +96,11 @@ class Analyzer:
         except (ValueError, RecursionError, MemoryError) as exc:
             yield ParseFailure(unit, None, f"cannot parse ({type(exc).__name__})")
             return
-        self._collect_aliases(tree)
-        self._propagate_taint(tree)
-        for node in ast.walk(tree):
+        nodes = list(ast.walk(tree))  # one walk, reused: the walk is most of the cost per cell
+        self._collect_aliases(nodes)
+        if self.tainted or any(word in source for word in LLM_WORDS):
+            self._propagate_taint(nodes)
+        for node in nodes:
             if not isinstance(node, ast.Call):
                 continue
             yield from self._magic_body(unit, node, line_offset)
@@ -159,9 +163,9 @@ class Analyzer:
                 return True
         return False
 
-    def _propagate_taint(self, tree: ast.AST) -> None:
+    def _propagate_taint(self, nodes: list[ast.AST]) -> None:
         """Names assigned from model output, and from expressions over them (to a fixed point)."""
-        assigns = [n for n in ast.walk(tree) if isinstance(n, (ast.Assign, ast.AnnAssign)) and n.value is not None]
+        assigns = [n for n in nodes if isinstance(n, (ast.Assign, ast.AnnAssign)) and n.value is not None]
         for _ in range(5):
             before = len(self.tainted)
             for node in assigns:
@@ -173,8 +177,8 @@ class Analyzer:
             if len(self.tainted) == before:
                 break
 
-    def _collect_aliases(self, tree: ast.AST) -> None:
-        for node in ast.walk(tree):
+    def _collect_aliases(self, nodes: list[ast.AST]) -> None:
+        for node in nodes:
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     if alias.asname:

@@ -6,6 +6,7 @@ The value found never leaves this module whole: evidence is a redacted snippet
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from nbsec.model import Finding, Location, ScanError, Suppressed
@@ -13,7 +14,7 @@ from nbsec.redact import snippet
 from nbsec.scanners.base import Scanner, ScanResult, register
 from nbsec.scanners.notebook.content_rules import CONTENT_RULES, SCANNER
 from nbsec.scanners.notebook.detectors import Match, TextContext
-from nbsec.scanners.notebook.parts import TextPart, notebook_parts
+from nbsec.scanners.notebook.parts import TextPart, expand_html, notebook_parts
 from nbsec.scanners.notebook.reader import NotebookReadError, load_notebook
 from nbsec.suppress import inline_ignores, is_ignored
 from nbsec.targets import NOTEBOOK, PYTHON, TEXT, FileTarget
@@ -85,7 +86,30 @@ def find_matches(text: str, context: TextContext, with_pii: bool) -> list[Match]
     return matches
 
 
+_HEADER = re.compile(r"<th[^>]*>([^<]{1,60})</th>", re.IGNORECASE)
+
+
+def _html_needs_parsing(part: TextPart, with_pii: bool) -> bool:
+    """Parsing HTML is the slow step; most tables hold neither secrets nor PII.
+
+    Detectors run over the raw markup first; only a hit, or a header that names a PII
+    column (where column context changes what counts), pays for the parser.
+    """
+    if find_matches(part.text, TextContext(part=part.part, mime=part.mime), with_pii):
+        return True
+    if not with_pii:
+        return False
+    from nbsec.scanners.notebook.pii import column_hints
+
+    return any(column_hints(name.strip()) for name in _HEADER.findall(part.text))
+
+
 def scan_part(display: str, part: TextPart, with_pii: bool) -> Iterator[Finding | Suppressed]:
+    if part.html:
+        if _html_needs_parsing(part, with_pii):
+            for located in expand_html(part):
+                yield from scan_part(display, located, with_pii)
+        return
     context = TextContext(part=part.part, mime=part.mime, column=part.column)
     matches = find_matches(part.text, context, with_pii)
     spans = [(m.start, m.end) for m in matches]
@@ -103,11 +127,16 @@ def _finding(display: str, part: TextPart, match: Match, spans: list[tuple[int, 
     rule = match.rule
     line: int | None = part.text.count("\n", 0, match.start) + 1
     column: int | None = match.start - (part.text.rfind("\n", 0, match.start) + 1) + 1
-    if part.column is not None:
-        line = column = None  # a table cell: its row and column are in `element`
+    element = part.element
+    if part.rows is not None and line is not None:
+        # A table column: the line inside it is a data row.
+        row = part.rows[min(line - 1, len(part.rows) - 1)]
+        where_row = "header" if row < 0 else f"row {row + 1}"
+        element = f"table {(part.table or 0) + 1}, {where_row}, column {part.column}"
+        line = column = None
     where = PART_LABELS.get(part.part, part.part)
-    if part.element and part.element != where:
-        where += f" ({part.element})"
+    if element and element != where:
+        where += f" ({element})"
     return Finding(
         rule_id=rule.id,
         title=rule.title,
@@ -121,7 +150,7 @@ def _finding(display: str, part: TextPart, match: Match, spans: list[tuple[int, 
             output=part.output,
             line=line,
             column=column,
-            element=part.element,
+            element=element,
         ),
         evidence=f"{match.kind} in {where}: {snippet(part.text, match.start, match.end, others=spans)}",
         remediation=rule.remediation,

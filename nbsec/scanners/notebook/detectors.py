@@ -8,7 +8,7 @@ the full value never leaves the process.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from nbsec.model import Confidence, Rule, Severity
 
@@ -34,7 +34,7 @@ class Match:
     rule: Rule
     start: int
     end: int
-    value: str  # the raw value: used for redaction, never written anywhere
+    value: str = field(repr=False)  # the raw value: for redaction only; kept out of repr() and logs
     kind: str  # human label: "AWS access key id", "email address", ...
     confidence: Confidence | None = None
     severity: Severity | None = None

@@ -30,6 +30,10 @@ class TextPart:
 
     part: str  # TextContext.part values: code, markdown, raw, output-stream, output-html, ...
     text: str
+    # A table column: `text` is its cells joined by newlines; rows[i] is the data row of line i.
+    rows: tuple[int, ...] | None = None
+    table: int | None = None
+    html: bool = False  # raw HTML, not yet split into tables (see expand_html)
     cell: int | None = None
     cell_id: str | None = None
     execution_count: int | None = None
@@ -103,7 +107,8 @@ def _output_parts(output: dict[str, Any], base: dict[str, Any]) -> Iterator[Text
 def _mime_bundle(data: dict[str, Any], base: dict[str, Any]) -> Iterator[TextPart]:
     for mime, value in data.items():
         if mime == "text/html":
-            yield from _html_parts(_text(value), base)
+            # Kept whole: the scanner checks the raw HTML first and parses tables only when needed.
+            yield TextPart("output-html", _cut(_text(value)), mime=mime, html=True, **base)
         elif mime in TEXT_MIMES:
             yield TextPart("output-text", _cut(_text(value)), mime=mime, **base)
         elif mime == "application/json" or mime.endswith("+json"):
@@ -112,18 +117,46 @@ def _mime_bundle(data: dict[str, Any], base: dict[str, Any]) -> Iterator[TextPar
             yield TextPart("output-json", _cut(value if isinstance(value, str) else _dump(value)), mime=mime, **base)
 
 
+def expand_html(part: TextPart) -> Iterator[TextPart]:
+    """The located parts of a raw-HTML part: one per table column, or the visible text."""
+    base = {
+        "cell": part.cell,
+        "cell_id": part.cell_id,
+        "execution_count": part.execution_count,
+        "output": part.output,
+        "ignore": part.ignore,
+    }
+    yield from _html_parts(part.text, base)
+
+
 def _html_parts(html: str, base: dict[str, Any]) -> Iterator[TextPart]:
+    """A DataFrame table becomes one part per column (cells joined by newlines), so detectors
+    run once per column with the column's name as context, not once per cell."""
     from nbsec.scanners.notebook.html_tables import iter_table_cells, text_of_html
 
     html = _cut(html)
-    found_table = False
+    columns: dict[tuple[int, int], list[tuple[int, str]]] = {}
+    names: dict[tuple[int, int], str | None] = {}
     for cell in iter_table_cells(html):
-        found_table = True
-        column = cell.column_name
-        label = f"table {cell.table + 1}, row {cell.row + 1}, column {column or cell.column + 1}"
-        yield TextPart("output-html", cell.text, mime="text/html", column=column, element=label, **base)
-    if not found_table:
+        key = (cell.table, cell.column)
+        columns.setdefault(key, []).append((cell.row, cell.text.replace("\n", " ")))
+        if names.get(key) is None:  # header cells (row -1) carry no column name; data cells do
+            names[key] = cell.column_name
+    if not columns:
         yield TextPart("output-html", text_of_html(html), mime="text/html", **base)
+        return
+    for (table, column), cells in columns.items():
+        name = names[(table, column)]
+        yield TextPart(
+            "output-html",
+            "\n".join(text for _, text in cells),
+            mime="text/html",
+            column=name if name is not None else str(column + 1),
+            element=f"table {table + 1}, column {name or column + 1}",
+            rows=tuple(row for row, _ in cells),
+            table=table,
+            **base,
+        )
 
 
 def _attachments(attachments: dict[str, Any], base: dict[str, Any]) -> Iterator[TextPart]:

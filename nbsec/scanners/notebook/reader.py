@@ -55,8 +55,23 @@ def read_notebook(path: Path, max_size: int) -> tuple[int, list[CodeUnit]]:
     return major, list(code_units(notebook))
 
 
+# The code and content scanners read the same notebook one after the other: parse it once.
+_last: tuple[tuple[str, int, int], tuple[int, dict[str, Any]]] | None = None
+
+
 def load_notebook(path: Path, max_size: int) -> tuple[int, dict[str, Any]]:
-    """Return (original nbformat major version, the notebook as an nbformat 4 dict)."""
+    """Return (original nbformat major version, the notebook as an nbformat 4 dict). Do not mutate it."""
+    global _last
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    if _last is not None and _last[0] == key:
+        return _last[1]
+    result = _load_notebook(path, max_size)
+    _last = (key, result)
+    return result
+
+
+def _load_notebook(path: Path, max_size: int) -> tuple[int, dict[str, Any]]:
     size = path.stat().st_size
     if size > max_size:
         raise NotebookReadError(

@@ -6,10 +6,14 @@ and hide the value.
 
 How it stays fast and quiet (the two complaints about detect-secrets in notebooks):
 
-* Every detector has a keyword pre-filter (a plain substring test such as
-  `"ghp_" in text`) so a regex only runs on text that can hold its secret. Regexes are
-  compiled once, start with a literal where they can, and use bounded quantifiers over
-  disjoint character classes, so no input can make them backtrack badly.
+* Every detector has a keyword pre-filter, so a regex only runs on text that can hold
+  its secret. Prefixed tokens (`ghp_`, `sk-`, `hf_`, ... 23 formats) are found by one
+  scan for "_" or "-" followed by 16 token characters and a `startswith` on the prefix
+  tuple at each hit; the other formats are gated by substring tests (`"AKIA" in text`),
+  grouped by first character into one literal-led regex where several share it; the
+  keyword-anchored rule walks `str.find` hits of "key", "token", "secret", "pass",
+  "pwd", "credential" in the lowercased text. Regexes are compiled once and use bounded
+  quantifiers over disjoint character classes, so no input makes them backtrack badly.
 * Entropy is only measured for values anchored by a secret-like name
   (`api_key = "..."`, `"token": "..."`, `--password ...`); there is no free-floating
   Base64/Hex entropy detector, so UUIDs, git SHAs, sha256 digests and base64 images in
@@ -39,6 +43,10 @@ from nbsec.scanners.notebook.detectors import Match, TextContext
 __all__ = ["DETECTORS", "Detector", "Verdict", "detector_kinds", "find_secrets", "shannon_entropy"]
 
 _OUTPUT_PARTS = ("output", "kernel", "history")
+
+# Kinds a validator can report instead of its detector's own.
+SK_KIND = "API key (sk- prefix)"
+ENCRYPTED_KEY_KIND = "encrypted private key"
 
 
 # --------------------------------------------------------------------------- value tests
@@ -72,7 +80,7 @@ def _char_classes(value: str) -> int:
 # Substrings (of the lowercased value) that mark documentation rather than a credential.
 # Real keys are random, so the chance that one holds any of these by accident is negligible.
 _PLACEHOLDER_PARTS = (
-    "xxxx", "****", "....", "\u2026", "your", "example", "changeme", "change_me", "placeholder", "dummy",
+    "xxxx", "****", "...", "\u2026", "your", "example", "changeme", "change_me", "placeholder", "dummy",
     "redacted", "insert", "replace", "fake", "<", ">", "{", "}", "$(", "%s", "%(", "123456789", "abcdefghij", "qwerty",
 )  # fmt: skip
 # Whole values that are names of the thing, not the thing.
@@ -203,7 +211,7 @@ def _openai(value: str, _text: str) -> Verdict | None:
     if "T3BlbkFJ" in value or value.startswith(_OPENAI_PREFIXES) or len(value) == 51:
         return ACCEPT  # 51: legacy user keys, sk- + 48 alphanumerics
     # Other "sk-" keys: DeepSeek, Moonshot, local gateways. Same risk, less sure of vendor.
-    return Verdict(kind="API key (sk- prefix)", confidence=Confidence.MEDIUM)
+    return Verdict(kind=SK_KIND, confidence=Confidence.MEDIUM)
 
 
 def _aws_secret(value: str, _text: str) -> Verdict | None:
@@ -240,7 +248,7 @@ def _private_key(value: str, _text: str) -> Verdict | None:
         return None
     if "ENCRYPTED" in value:
         # A passphrase still protects it: serious, not an open door.
-        return Verdict(kind="encrypted private key", severity=Severity.HIGH)
+        return Verdict(kind=ENCRYPTED_KEY_KIND, severity=Severity.HIGH)
     return ACCEPT
 
 
@@ -281,8 +289,8 @@ def _bearer(value: str, _text: str) -> Verdict | None:
     return ACCEPT
 
 
-def _c(pattern: str, flags: int = 0) -> re.Pattern[str]:
-    return re.compile(pattern, flags)
+def _c(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
 
 
 _L = r"(?<![A-Za-z0-9_\-])"  # left edge of a token: not inside a longer word
@@ -609,7 +617,7 @@ _MATCH_CHECKS: dict[str, Callable[[re.Match[str], str], Verdict | None]] = {
 def detector_kinds() -> tuple[str, ...]:
     """Every kind label find_secrets can report (the table's, then the keyword-anchored ones)."""
     kinds = dict.fromkeys(d.kind for d in DETECTORS)
-    kinds.update(dict.fromkeys((GENERIC_KIND, PASSWORD_KIND)))
+    kinds.update(dict.fromkeys((SK_KIND, ENCRYPTED_KEY_KIND, GENERIC_KIND, PASSWORD_KIND)))
     return tuple(kinds)
 
 
@@ -701,7 +709,7 @@ _ASSIGNED = re.compile(
     r"""(?:(?P<op>:=|=>|==|=|:(?:[ \t]{0,3}[A-Za-z_][\w.\[\], |]{0,40}?[ \t]{0,3}=)?|,|[ \t]is[ \t])|(?P<ws>[ \t]))"""
     r"""[ \t]{0,4}(?:"""
     r"""(?:[rRbBuU]{1,2})?\\?(?P<q>["'`])(?P<qv>[^"'`\s\\<>{}\[\]()|]{1,512})\\?(?P=q)"""
-    r"""|(?P<bv>[^\s"'`\\<>{}\[\](),;|&]{1,512})(?P<after>[(\[.]?)"""
+    r"""|(?P<bv>[^\s"'`\\<>{}\[\](),;|&=]{1,512}={0,2})(?P<after>[(\[.]?)"""
     r""")"""
 )
 
@@ -718,18 +726,23 @@ class _Found:
 
 def _strong_enough(value: str, kind: str) -> bool:
     """Entropy test for keyword-anchored values only: the name already says 'secret'."""
-    if is_placeholder(value) or is_lookalike(value) or "://" in value:
+    password = kind == PASSWORD_KIND
+    if len(value) < (8 if password else 12) or _char_classes(value) < 2 or "://" in value:
         return False
-    if kind == PASSWORD_KIND:
-        return len(value) >= 8 and _char_classes(value) >= 2 and shannon_entropy(value) >= 2.5
-    return len(value) >= 12 and _char_classes(value) >= 2 and shannon_entropy(value) >= 3.0
+    if is_placeholder(value) or is_lookalike(value):
+        return False
+    return shannon_entropy(value) >= (2.5 if password else 3.0)
 
 
 def _is_code_line(text: str, pos: int, part: str) -> bool:
     """Python code, where a bare word after `=` is a variable, not a literal."""
     if part != "code":
         return False
-    line = text[text.rfind("\n", 0, pos) + 1 : pos].lstrip()
+    # Only the start of the line matters; bound the search so a huge one-line text stays linear.
+    floor = max(0, pos - 4096)
+    newline = text.rfind("\n", floor, pos)
+    line_start = newline + 1 if newline >= 0 else floor
+    line = text[line_start : min(pos, line_start + 64)].lstrip()
     return not line.startswith(("!", "%", "export ", "set ", "$"))
 
 
@@ -805,7 +818,7 @@ def _column_value(text: str, context: TextContext, priority: int) -> _Found | No
 
 # --------------------------------------------------------------------------- text to skip
 
-_DATA_URI = re.compile(r"data:[A-Za-z]+/[A-Za-z0-9.+\-]+;base64,[A-Za-z0-9+/=\s\\]+")
+_DATA_URI = re.compile(r"data:[A-Za-z]{1,20}/[A-Za-z0-9.+\-]{1,100};base64,[A-Za-z0-9+/=\s\\]+")
 _B64 = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
 _LONG_B64_RUN = 200
 
@@ -844,26 +857,44 @@ def _inside_base64_run(text: str, start: int, end: int) -> bool:
 # the regex engine scans for far faster than a character class.
 _ANCHORS = (re.compile(r"_[A-Za-z0-9_\-]{16}"), re.compile(r"-[A-Za-z0-9_\-]{16}"))
 _TOKEN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
-_MAX_HEAD = 12  # longest prefix part before its first separator ("github", "GOCSPX") and then some
 _TOKEN_DETECTORS = tuple((i, d) for i, d in enumerate(DETECTORS) if d.token)
 _KEYWORD_DETECTORS = tuple((i, d) for i, d in enumerate(DETECTORS) if not d.token)
 _TOKEN_PREFIXES = tuple(k for _, d in _TOKEN_DETECTORS for k in d.keywords)
 
 
+def _heads_by_separator() -> dict[str, tuple[tuple[int, tuple[str, ...]], ...]]:
+    """For "_" and "-": (length of the part before that separator, the prefixes with it)."""
+    table: dict[str, dict[int, list[str]]] = {"_": {}, "-": {}}
+    for prefix in _TOKEN_PREFIXES:
+        cut = min(i for i in (prefix.find("_"), prefix.find("-")) if i >= 0)
+        table[prefix[cut]].setdefault(cut, []).append(prefix)
+    return {sep: tuple((k, tuple(v)) for k, v in sorted(heads.items())) for sep, heads in table.items()}
+
+
+_HEADS = _heads_by_separator()
+
+
 def _token_starts(text: str) -> list[int]:
-    """Start offsets of tokens that begin with a known prefix (ghp_, sk-, hf_, ...)."""
-    starts: list[int] = []
+    """Start offsets of tokens that begin with a known prefix (ghp_, sk-, hf_, ...).
+
+    Each anchor hit is a separator; a known prefix has its first separator a fixed number
+    of characters after the token start, so a handful of startswith() calls replace a
+    character-by-character walk back.
+    """
+    starts: dict[int, None] = {}  # ordered and O(1) to test
     for anchor in _ANCHORS:
-        for m in anchor.finditer(text):
-            lo = m.start()
-            floor = max(0, lo - _MAX_HEAD)
-            while lo > floor and text[lo - 1] in _TOKEN_CHARS:
-                lo -= 1
-            if lo > 0 and text[lo - 1] in _TOKEN_CHARS:
-                continue  # the run starts further back: not a token start within reach
-            if lo not in starts and text.startswith(_TOKEN_PREFIXES, lo):
-                starts.append(lo)
-    return starts
+        m = anchor.search(text)
+        if m is None:
+            continue
+        heads = _HEADS[text[m.start()]]
+        while m is not None:
+            sep = m.start()
+            for head, prefixes in heads:
+                lo = sep - head
+                if lo >= 0 and text.startswith(prefixes, lo) and (lo == 0 or text[lo - 1] not in _TOKEN_CHARS):
+                    starts[lo] = None
+            m = anchor.search(text, m.end())
+    return list(starts)
 
 
 class _Gate(NamedTuple):
@@ -905,6 +936,10 @@ def _build_gates() -> tuple[_Gate, ...]:
 
 
 _GATES = _build_gates()
+# The gates split by kind, so the per-text loop is three flat comprehensions.
+_CASED_NEEDLES = tuple((g.needle, g.members[0][1], g.guard) for g in _GATES if g.needle is not None and not g.lower)
+_LOWER_NEEDLES = tuple((g.needle, g.members[0][1], g.guard) for g in _GATES if g.needle is not None and g.lower)
+_REGEX_GATES = tuple((g.lower, g.regex, g.members, g.guard) for g in _GATES if g.regex is not None)
 
 
 def _candidates(text: str, lowered: str, names: dict[str, int]) -> Iterator[tuple[int, Detector, re.Match[str]]]:
@@ -915,12 +950,14 @@ def _candidates(text: str, lowered: str, names: dict[str, int]) -> Iterator[tupl
                 m = det.pattern.match(text, start)
                 if m is not None:
                     yield priority, det, m
-    gated = [
-        ids
-        for lower, needle, regex, members, guard in _GATES
-        if (guard is None or names[guard] >= 0)
-        for ids in _gate_hits(lowered if lower else text, needle, regex, members)
+    gated = [ids for needle, ids, guard in _CASED_NEEDLES if (guard is None or names[guard] >= 0) and needle in text]
+    gated += [
+        ids for needle, ids, guard in _LOWER_NEEDLES if (guard is None or names[guard] >= 0) and needle in lowered
     ]
+    for lower, regex, members, guard in _REGEX_GATES:
+        haystack = lowered if lower else text
+        if (guard is None or names[guard] >= 0) and regex.search(haystack) is not None:
+            gated += [ids for keyword, ids in members if keyword in haystack]
     if not gated:
         return
     for priority in sorted({i for ids in gated for i in ids}):
@@ -928,17 +965,6 @@ def _candidates(text: str, lowered: str, names: dict[str, int]) -> Iterator[tupl
         if all(r in lowered for r in det.requires):
             for m in det.pattern.finditer(text):
                 yield priority, det, m
-
-
-def _gate_hits(
-    haystack: str, needle: str | None, regex: re.Pattern[str] | None, members: tuple[tuple[str, tuple[int, ...]], ...]
-) -> list[tuple[int, ...]]:
-    """Detector priorities a gate lets through for this text."""
-    if needle is not None:
-        return [members[0][1]] if needle in haystack else []
-    if regex is None or regex.search(haystack) is None:
-        return []
-    return [ids for keyword, ids in members if keyword in haystack]
 
 
 def _table_hits(text: str, lowered: str, names: dict[str, int]) -> Iterator[_Found]:

@@ -108,3 +108,14 @@ def test_every_part_is_found_and_nothing_leaks(tmp_path: Path) -> None:
         for part, secret in secrets.items():
             assert secret not in text, f"the secret planted in {part} appears in full in {name}"
             assert secret[8:] not in text, f"most of the secret planted in {part} appears in {name}"
+
+
+def test_text_beside_a_table_is_scanned_too(tmp_path: Path) -> None:
+    rng = random.Random(9)
+    secret = fake("ghp_", string.ascii_letters + string.digits, 36, rng)
+    html = f"<p>deploy token {secret}</p><table><tr><th>a</th></tr><tr><td>1</td></tr></table>"
+    cell = {"cell_type": "code", "execution_count": 1, "id": "x", "metadata": {}, "source": "show()",
+            "outputs": [{"output_type": "display_data", "metadata": {}, "data": {"text/html": html}}]}  # fmt: skip
+    path = tmp_path / "t.ipynb"
+    path.write_text(json.dumps({"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    assert [f.rule_id for f in nbsec.scan(path).findings] == ["NBSEC-NB-011"]

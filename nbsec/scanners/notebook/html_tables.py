@@ -45,6 +45,7 @@ CELL_TAGS = frozenset({"td", "th"})
 SECTIONS = frozenset({"thead", "tbody", "tfoot"})
 # `<![...` other than a few keywords makes the stdlib parser raise; browsers read it as a comment.
 MARKED_SECTION = re.compile(r"<!\[")
+COMMENT_CLOSE_REVERSED = re.compile(r">\s*--")  # the stdlib's comment close `--\s*>`, read backwards
 SPACES = re.compile(r"\s+")
 BLANK_LINES = re.compile(r"[ \t]*\n\s*")
 TABS = re.compile(r"\t+")
@@ -192,10 +193,30 @@ def _span(attrs: list[tuple[str, str | None]], name: str, limit: int) -> int:
     return 1
 
 
+def defuse(html: str) -> str:
+    """HTML the stdlib parser reads in linear time, with the same tables and text.
+
+    Python's HTMLParser (before 3.11.13 / 3.12.11 / 3.13.4) re-scans to the end of the
+    document for every construct left open at the end of input: `"<a" * 500_000` takes
+    minutes. Open constructs can only sit after the last `>` (tags, declarations) or after
+    the last comment close (comments), so those `<` are escaped to text; `<![` becomes a
+    bogus comment, as browsers read it, instead of an AssertionError.
+    """
+    html = MARKED_SECTION.sub("<!x[", html)
+    close = COMMENT_CLOSE_REVERSED.search(html[::-1])
+    after = len(html) - close.start() if close else 0
+    if "<!--" in html[after:]:
+        html = html[:after] + html[after:].replace("<!--", "&lt;!--")
+    after = html.rfind(">") + 1
+    if "<" in html[after:]:
+        html = html[:after] + html[after:].replace("<", "&lt;")
+    return html
+
+
 def _parse(html: str, max_cells: int) -> list[_Table]:
     parser = _TableParser(max_cells)
     try:
-        parser.feed(MARKED_SECTION.sub("<!x[", html))
+        parser.feed(defuse(html))
         parser.close()
     except _Stop:
         pass
@@ -366,7 +387,7 @@ def text_of_html(html: str, include_tables: bool = True) -> str:
         return html
     parser = _TextParser(include_tables)
     try:
-        parser.feed(MARKED_SECTION.sub("<!x[", html))
+        parser.feed(defuse(html))
         parser.close()
     except AssertionError:
         pass  # malformed declaration: keep the text read so far

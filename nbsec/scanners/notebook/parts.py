@@ -145,6 +145,9 @@ def _html_parts(html: str, base: dict[str, Any]) -> Iterator[TextPart]:
     if not columns:
         yield TextPart("output-html", text_of_html(html), mime="text/html", **base)
         return
+    around = text_of_html(html, include_tables=False)  # captions, notes, anything beside the tables
+    if around.strip():
+        yield TextPart("output-html", around, mime="text/html", **base)
     for (table, column), cells in columns.items():
         name = names[(table, column)]
         yield TextPart(

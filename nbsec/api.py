@@ -12,7 +12,7 @@ from typing import Any
 
 from nbsec._version import __version__
 from nbsec.baseline import apply_baseline
-from nbsec.config import Config, load_config, with_overrides
+from nbsec.config import Config, apply_policy, load_config, with_overrides
 from nbsec.errors import UsageError
 from nbsec.model import Check, Finding, Metric, Report, ScanError, Suppressed, Target, utc_now_iso
 from nbsec.scanners.base import Note, Scanner, plugin_errors, registry
@@ -166,15 +166,8 @@ def _flag_nothing_scanned(paths: list[PathLike], files: list[FileTarget], report
 
 def _apply_policy(report: Report, cfg: Config) -> None:
     """Config-level include/exclude and the severity threshold: kept in `suppressed`, not lost."""
-    kept: list[Finding] = []
-    for finding in report.findings:
-        if not cfg.rule_enabled(finding.rule_id):
-            report.suppressed.append(Suppressed(finding, "config"))
-        elif finding.severity.rank < cfg.min_severity.rank:
-            report.suppressed.append(Suppressed(finding, "severity-threshold"))
-        else:
-            kept.append(finding)
-    report.findings = kept
+    report.findings, dropped = apply_policy(report.findings, cfg)
+    report.suppressed.extend(dropped)
 
 
 def _add_metrics(report: Report, files: list[FileTarget], seconds: float) -> None:

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from nbsec.errors import ConfigError
-from nbsec.model.finding import Severity
+from nbsec.model.finding import Finding, Severity
+from nbsec.model.report import Suppressed
 
 CONFIG_FILENAMES = (".nbsec.toml", "pyproject.toml")
 DEFAULT_EXCLUDE_PATHS = (
@@ -206,3 +207,17 @@ def load_config(
     for key, value in env_settings(environ).items():
         config = _apply(config, {key: value}, f"environment variable NBSEC_{key.upper()}")
     return with_overrides(config, overrides or {})
+
+
+def apply_policy(findings: list[Finding], config: Config) -> tuple[list[Finding], list[Suppressed]]:
+    """Split findings by include/exclude rules and the severity threshold; the dropped are kept, with why."""
+    kept: list[Finding] = []
+    dropped: list[Suppressed] = []
+    for finding in findings:
+        if not config.rule_enabled(finding.rule_id):
+            dropped.append(Suppressed(finding, "config"))
+        elif finding.severity.rank < config.min_severity.rank:
+            dropped.append(Suppressed(finding, "severity-threshold"))
+        else:
+            kept.append(finding)
+    return kept, dropped

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from nbsec._version import __version__
-from nbsec.model import Check, Finding, Location, Reference, Report, ScanError, Suppressed, Target, utc_now_iso
+from nbsec.model import Check, Finding, Location, Reference, Report, ScanError, Target, utc_now_iso
 from nbsec.supply_chain.cvss import advisory_severity
 from nbsec.supply_chain.environment import environment_label, installed_packages
 from nbsec.supply_chain.osv import Match
@@ -140,14 +140,10 @@ def scan_environment(
 def _apply_policy(found: list[Finding], report: Report, config: Config | None) -> list[Finding]:
     if config is None:
         return found
-    kept = []
-    for finding in found:
-        if not config.rule_enabled(finding.rule_id):
-            report.suppressed.append(Suppressed(finding, "config"))
-        elif finding.severity.rank < config.min_severity.rank:
-            report.suppressed.append(Suppressed(finding, "severity-threshold"))
-        else:
-            kept.append(finding)
+    from nbsec.config import apply_policy
+
+    kept, dropped = apply_policy(found, config)
+    report.suppressed.extend(dropped)
     return kept
 
 

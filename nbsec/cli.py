@@ -11,12 +11,8 @@ not be scanned), 2 usage or configuration error.
 
 from __future__ import annotations
 
-import dataclasses
-import difflib
-import json
 import os
 import sys
-import textwrap
 import time
 import traceback
 from collections.abc import Sequence
@@ -30,7 +26,7 @@ from nbsec.errors import NbsecError, UsageError
 
 if TYPE_CHECKING:
     from nbsec.config import Config
-    from nbsec.model import Report, Rule, Severity
+    from nbsec.model import Report, Severity
 
 EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
@@ -440,308 +436,6 @@ def exit_code(report: Report, fail_on: Severity | None) -> int:
     return EXIT_CLEAN
 
 
-# -- rules / explain ---------------------------------------------------------------------
-
-RULES_HELP = """\
-List every rule nbsec checks: its id, default severity and confidence, and
-title. Severity says how bad a true finding is; confidence how likely a
-finding is true. Use `nbsec explain ID` for the full text of one rule.
-
-\b
-Examples:
-  nbsec rules
-  nbsec rules --format json | jq '.[].id'
-"""
-
-
-def _catalogue() -> list[Rule]:
-    from nbsec.model import all_rules
-    from nbsec.scanners import registry
-
-    registry()  # importing the scanners registers their rules
-    return all_rules()
-
-
-@cli.command("rules", help=RULES_HELP, short_help="List the rules nbsec checks.")
-@click.option("--format", "fmt", type=click.Choice(("table", "json")), default="table", show_default=True)
-def rules_command(fmt: str) -> None:
-    rules = _catalogue()
-    if fmt == "json":
-        click.echo(json.dumps([r.to_dict() for r in rules], indent=2))
-        return
-    id_width = max((len(r.id) for r in rules), default=2)
-    click.echo(f"{'ID':<{id_width}}  {'SEVERITY':<8}  {'CONFIDENCE':<10}  TITLE")
-    for rule in rules:
-        click.echo(f"{rule.id:<{id_width}}  {rule.severity.value:<8}  {rule.confidence.value:<10}  {rule.title}")
-
-
-EXPLAIN_HELP = """\
-Show everything about one rule: what it detects and why it matters, how to
-fix it, the framework references (CWE, MITRE ATLAS, OWASP, ...) with links,
-a sample that triggers it and one that does not, and how to suppress it.
-
-\b
-Examples:
-  nbsec explain NBSEC-NB-001
-  nbsec explain nbsec-nb-002
-"""
-
-
-@cli.command("explain", help=EXPLAIN_HELP, short_help="Explain one rule and how to fix it.")
-@click.argument("rule_id")
-def explain_command(rule_id: str) -> None:
-    from nbsec.model import get_rule
-
-    rules = _catalogue()
-    rule = get_rule(rule_id)
-    if rule is None:
-        ids = [r.id for r in rules]
-        close = difflib.get_close_matches(rule_id.strip().upper(), ids, n=3, cutoff=0.6)
-        hint = f"did you mean {', '.join(close)}? " if close else ""
-        raise UsageError(f"{rule_id}: no such rule", f"{hint}list the rules with `nbsec rules`")
-    click.echo(explain_text(rule))
-
-
-def _paragraph(text: str, indent: str = "  ") -> str:
-    return textwrap.fill(" ".join(text.split()), width=88, initial_indent=indent, subsequent_indent=indent)
-
-
-def _code_block(code: str) -> str:
-    return textwrap.indent(code.rstrip("\n"), "    ")
-
-
-def explain_text(rule: Rule) -> str:
-    lines = [
-        f"{rule.id}  {rule.title}",
-        f"severity: {rule.severity.value}   confidence: {rule.confidence.value}   "
-        f"scanner: {rule.scanner or '-'}   category: {rule.category}",
-        "",
-        "Description",
-        _paragraph(rule.description),
-        "",
-        "Remediation",
-        _paragraph(rule.remediation),
-    ]
-    if rule.references:
-        lines += ["", "References"]
-        for ref in rule.references:
-            url = f"  {ref.url}" if ref.url else ""
-            lines.append(f"  {ref.framework} {ref.id}{url}")
-    source_samples = "\n" in rule.sample_trigger  # code rules carry source; binary formats name a test builder
-    if source_samples:
-        lines += ["", "Triggers on", _code_block(rule.sample_trigger)]
-        if rule.sample_clean:
-            lines += ["", "Does not trigger on", _code_block(rule.sample_clean)]
-    elif rule.sample_trigger:
-        lines += [
-            "",
-            "Samples (binary; built at test time, never stored)",
-            f"  triggers:          {rule.sample_trigger}",
-            f"  does not trigger:  {rule.sample_clean}",
-        ]
-    lines += ["", "Suppress (after review, with a reason)"]
-    if source_samples:
-        lines.append(f"  on the line:   # nbsec: ignore[{rule.id}] <why this is safe>")
-    lines.append(f'  in a config:   exclude_rules = ["{rule.id}"]   under [tool.nbsec]')
-    if rule.id == "NBSEC-ART-002":
-        lines.append("  trust a class: --allow-global MODULE.NAME, or allow_globals = [...] under [tool.nbsec]")
-    return "\n".join(lines)
-
-
-# -- baseline ---------------------------------------------------------------------------
-
-BASELINE_HELP = """\
-Baselines accept today's findings so that a scan reports only new ones:
-adopt nbsec on an existing project without fixing everything first.
-
-\b
-Examples:
-  nbsec baseline create . -o .nbsec-baseline.json
-  nbsec scan . --baseline .nbsec-baseline.json
-"""
-
-
-@cli.group("baseline", cls=_NbsecGroup, help=BASELINE_HELP, short_help="Accept current findings; report only new ones.")
-def baseline_group() -> None:
-    pass
-
-
-BASELINE_CREATE_HELP = """\
-Scan PATHs and record every finding's fingerprint (with rule id, path and
-title, never the evidence) in a baseline file. Fingerprints ignore line
-numbers, so moving code does not turn old findings into new ones.
-
-\b
-Examples:
-  nbsec baseline create .
-  nbsec baseline create notebooks/ -o ci/nbsec-baseline.json
-"""
-
-
-@baseline_group.command("create", help=BASELINE_CREATE_HELP, short_help="Scan and record the findings as a baseline.")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str))
-@click.option("--output", "-o", default=DEFAULT_BASELINE, show_default=True, type=click.Path(path_type=str))
-@click.option("--config", "config_file", type=click.Path(path_type=str), help="TOML config file to use.")
-def baseline_create_command(paths: tuple[str, ...], output: str, config_file: str | None) -> None:
-    from nbsec.baseline import write_baseline
-
-    cfg = build_config(paths, {}, (), config_file)
-    # A baseline named in the config must not hide findings from the new baseline.
-    cfg = dataclasses.replace(cfg, baseline=None)
-    report = run_scan(paths, cfg, (), show_progress=_stderr_is_tty())
-    count = write_baseline(report, output)
-    click.echo(f"recorded {count} finding{'s' if count != 1 else ''} in {output}")
-    click.echo(f"scan against it with: nbsec scan {' '.join(_quote(p) for p in paths)} --baseline {_quote(output)}")
-    _print_errors(report)
-
-
-def _quote(text: str) -> str:
-    import shlex
-
-    return shlex.quote(text)
-
-
-# -- manifest ----------------------------------------------------------------------------
-
-MANIFEST_HELP = """\
-Pin a model folder's exact content: a manifest records the SHA-256 and size
-of every file and a Merkle root over them; an Ed25519 signature proves who
-made it. `verify` reports each changed, added or missing file, and a bad or
-missing signature or an edited manifest (rules NBSEC-ART-020 and 021).
-
-\b
-Examples:
-  nbsec manifest keygen --private signing.key --public signing.pub
-  nbsec manifest create model/ -o model.manifest.json
-  nbsec manifest sign model.manifest.json --key signing.key
-  nbsec manifest verify model/ -m model.manifest.json --public-key signing.pub
-"""
-
-
-@cli.group("manifest", cls=_NbsecGroup, help=MANIFEST_HELP, short_help="Hash, sign and verify model folders.")
-def manifest_group() -> None:
-    pass
-
-
-MANIFEST_CREATE_HELP = """\
-Hash every file below PATH (or PATH itself, if it is a file) into a manifest.
-Symlinks are recorded, never followed; .git, __pycache__ and
-.ipynb_checkpoints are left out, and so is the manifest itself when it is
-written inside PATH.
-
-\b
-Examples:
-  nbsec manifest create model/
-  nbsec manifest create model/ -o model/manifest.json --exclude '*.log'
-  nbsec manifest create weights.safetensors -o weights.manifest.json
-"""
-
-
-@manifest_group.command("create", help=MANIFEST_CREATE_HELP, short_help="Write a manifest of a folder or file.")
-@click.argument("path", type=click.Path(path_type=str))
-@click.option("--output", "-o", default="manifest.json", show_default=True, type=click.Path(path_type=str))
-@click.option("--algorithm", type=click.Choice(("sha256", "blake3")), default="sha256", show_default=True)
-@click.option("--exclude", multiple=True, metavar="GLOB", help="Also leave out names or paths matching GLOB.")
-@click.option("--no-progress", is_flag=True, help="Never show the progress bar.")
-def manifest_create_command(
-    path: str, output: str, algorithm: str, exclude: tuple[str, ...], no_progress: bool
-) -> None:
-    from nbsec.integrity import DEFAULT_EXCLUDE, create_manifest_file
-
-    bar = _ProgressBar() if not no_progress and _stderr_is_tty() else None
-    try:
-        manifest = create_manifest_file(
-            path, output, algorithm=algorithm, exclude=(*DEFAULT_EXCLUDE, *exclude), progress=bar
-        )
-    finally:
-        if bar is not None:
-            bar.close()
-    count = len(manifest["files"])
-    click.echo(f"wrote {output}: {count} file{'s' if count != 1 else ''}, {algorithm}")
-    click.echo(f"merkle root: {manifest['merkle_root']}")
-
-
-MANIFEST_VERIFY_HELP = """\
-Check PATH against a manifest and report every changed, added or missing
-file. With --public-key, the manifest's signature (MANIFEST.sig unless
---signature names another file) must verify. Exit 0 when intact, 1 on any
-finding or unreadable file, 2 on usage errors (missing manifest, bad key).
-
-\b
-Examples:
-  nbsec manifest verify model/ -m model.manifest.json
-  nbsec manifest verify model/ -m model.manifest.json --public-key signing.pub
-  nbsec manifest verify model/ -f sarif -o integrity.sarif
-"""
-
-
-@manifest_group.command("verify", help=MANIFEST_VERIFY_HELP, short_help="Verify a folder against its manifest.")
-@click.argument("path", type=click.Path(path_type=str))
-@click.option("--manifest", "-m", default="manifest.json", show_default=True, type=click.Path(path_type=str))
-@click.option("--public-key", type=click.Path(path_type=str), help="Ed25519 public key (PEM or OpenSSH).")
-@click.option("--signature", type=click.Path(path_type=str), help="Signature file [default: MANIFEST.sig].")
-@click.option("--format", "-f", "formats", multiple=True, metavar="FMT", help="As for `nbsec scan`.")
-@click.option("--output", "-o", type=click.Path(path_type=str), help="File for one format; folder or stem for several.")
-@click.option("--quiet", "-q", is_flag=True, help="Console format: only the summary line. No progress bar.")
-@click.option("--no-progress", is_flag=True, help="Never show the progress bar.")
-@click.pass_context
-def manifest_verify_command(
-    ctx: click.Context,
-    path: str,
-    manifest: str,
-    public_key: str | None,
-    signature: str | None,
-    formats: tuple[str, ...],
-    output: str | None,
-    quiet: bool,
-    no_progress: bool,
-) -> None:
-    from nbsec.integrity import verify_path
-    from nbsec.model import Severity
-
-    plan = output_plan(parse_formats(formats, output), output)
-    bar = _ProgressBar() if not (quiet or no_progress) and _stderr_is_tty() else None
-    try:
-        report = verify_path(path, manifest, public_key=public_key, signature_path=signature, progress=bar)
-    finally:
-        if bar is not None:
-            bar.close()
-    emit(report, plan, quiet=quiet)
-    ctx.exit(exit_code(report, Severity.INFO))  # any difference from the manifest fails
-
-
-@manifest_group.command("sign", short_help="Sign a manifest with an Ed25519 private key.")
-@click.argument("manifest", type=click.Path(path_type=str))
-@click.option("--key", required=True, type=click.Path(path_type=str), help="Private key from `manifest keygen`.")
-def manifest_sign_command(manifest: str, key: str) -> None:
-    """Sign MANIFEST's canonical JSON with an Ed25519 key; writes MANIFEST.sig (base64).
-
-    \b
-    Examples:
-      nbsec manifest sign model.manifest.json --key signing.key
-    """
-    from nbsec.integrity import sign_manifest
-
-    click.echo(f"wrote {sign_manifest(manifest, key)}")
-
-
-@manifest_group.command("keygen", short_help="Create an Ed25519 key pair for signing manifests.")
-@click.option("--private", "private", required=True, type=click.Path(path_type=str), help="Private key file (0600).")
-@click.option("--public", "public", type=click.Path(path_type=str), help="Public key file [default: PRIVATE.pub].")
-@click.option("--force", is_flag=True, help="Replace existing key files.")
-def manifest_keygen_command(private: str, public: str | None, force: bool) -> None:
-    """Create an Ed25519 key pair (PEM). Keep the private key secret; share the public one.
-
-    \b
-    Examples:
-      nbsec manifest keygen --private signing.key --public signing.pub
-    """
-    from nbsec.integrity import generate_keypair
-
-    priv, pub = generate_keypair(private, public or f"{private}.pub", force=force)
-    click.echo(f"wrote private key {priv} (mode 0600) and public key {pub}")
-
-
 # -- schema ------------------------------------------------------------------------------
 
 SCHEMA_HELP = """\
@@ -810,83 +504,18 @@ def demo_command(directory: str, no_scan: bool) -> None:
     click.echo(f"open it with: python -m webbrowser {html.as_uri()}")
 
 
-# -- supply chain: sbom, db ---------------------------------------------------------------------
+def _quote(text: str) -> str:
+    import shlex
 
-SBOM_HELP = """\
-Write a CycloneDX 1.6 JSON SBOM: every package installed in this Python, with
-version and purl, and every model file found under PATH (recognised by its
-bytes) as a machine-learning-model component with its SHA-256. The document
-is validated against the CycloneDX 1.6 schema before it is written.
-
-\b
-Examples:
-  nbsec sbom -o sbom.cdx.json
-  nbsec sbom models/ -o ml-bom.cdx.json
-  nbsec sbom --no-models > env.cdx.json
-"""
+    return shlex.quote(text)
 
 
-@cli.command("sbom", help=SBOM_HELP, short_help="Write a CycloneDX 1.6 SBOM of packages and model files.")
-@click.argument("path", default=".", type=click.Path(path_type=str))
-@click.option("--output", "-o", type=click.Path(path_type=str), help="File to write [default: stdout].")
-@click.option("--no-models", is_flag=True, help="Only the installed packages; do not look for model files.")
-@click.option("--site-packages", type=click.Path(path_type=Path, file_okay=False, exists=True), hidden=True)
-def sbom_command(path: str, output: str | None, no_models: bool, site_packages: Path | None) -> None:
-    from nbsec.supply_chain.sbom import build_sbom, write_sbom
+# -- command families (each module adds its commands to `cli`) ---------------------------
 
-    cfg = build_config([path], {}, (), None)
-    result = build_sbom(None if no_models else path, site_packages=site_packages, config=cfg)
-    if output is None:
-        click.echo(result.text)
-    else:
-        write_sbom(result, output)
-    where = f" to {output}" if output else ""
-    _echo_err(f"nbsec: SBOM{where}: {result.libraries} packages, {result.models} model files; {result.note}")
-
-
-DB_HELP = """\
-The offline advisory database `nbsec scan --env` and requirements checks
-match against: a bundled PyPA snapshot of the ML stack, a small curated
-supplement, and what you import with `db update`.
-
-\b
-Examples:
-  nbsec db info
-  nbsec db update --from all.zip      osv.dev's PyPI export, downloaded elsewhere
-"""
-
-
-@cli.group("db", cls=_NbsecGroup, help=DB_HELP, short_help="Show or update the offline advisory database.")
-def db_group() -> None:
-    pass
-
-
-@db_group.command("update", short_help="Import an OSV export (zip, folder or JSON file).")
-@click.option("--from", "source", required=True, type=click.Path(path_type=str), help="OSV export to import.")
-@click.option("--merge", is_flag=True, help="Add to the advisories imported before instead of replacing them.")
-def db_update_command(source: str, merge: bool) -> None:
-    """Import OSV advisories (PyPI entries only) into the user's store, offline.
-
-    \b
-    Examples:
-      nbsec db update --from all.zip
-      nbsec db update --from advisories/ --merge
-    """
-    from nbsec.supply_chain.update import update_from
-
-    result = update_from(source, merge=merge)
-    click.echo(f"imported {result.kept} PyPI advisories for {result.packages} packages into {result.path}")
-    skipped = f"{result.other_ecosystems} for other ecosystems, {result.invalid} not OSV"
-    click.echo(f"data date {result.date}; left out: {skipped}")
-
-
-@db_group.command("info", short_help="Show the advisory sources, their dates and counts.")
-def db_info_command() -> None:
-    """Show each advisory source, how many advisories it holds and how current it is."""
-    from nbsec.supply_chain.update import info_lines
-
-    click.echo("\n".join(info_lines()))
-
+import nbsec.commands.baseline  # noqa: E402,F401
+import nbsec.commands.manifest  # noqa: E402,F401
+import nbsec.commands.rules  # noqa: E402,F401
+import nbsec.commands.supply_chain  # noqa: E402,F401
 
 # -- entry point -------------------------------------------------------------------------------
 
@@ -924,4 +553,7 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
 
 
 if __name__ == "__main__":
-    main()
+    # `python -m nbsec.cli`: run the imported module, on whose `cli` the command families registered.
+    from nbsec.cli import main as _main
+
+    _main()

@@ -15,13 +15,13 @@ from pathlib import Path
 
 from nbsec.supply_chain.osv import normalize_name
 from nbsec.supply_chain.requirements import (
-    REQUIREMENTS_NAME,
     load_toml,
     parse_requirement,
     parse_requirements_file,
     project_name,
     pyproject_dependencies,
 )
+from nbsec.supply_chain.rules import REQUIREMENTS_NAME
 
 MAX_UP = 4
 DECLARATION_FILES = ("pyproject.toml", "setup.cfg", "Pipfile")

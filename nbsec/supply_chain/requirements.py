@@ -20,7 +20,6 @@ from nbsec.supply_chain.osv import normalize_name
 MAX_INCLUDE_DEPTH = 5
 MAX_FILES = 50
 MAX_BYTES = 4 * 1024 * 1024
-REQUIREMENTS_NAME = re.compile(r"^requirements[\w.-]*\.txt$", re.IGNORECASE)
 _COMMENT = re.compile(r"(^|\s+)#.*$")
 _VCS = re.compile(r"^(git|hg|svn|bzr)\+", re.IGNORECASE)
 _EGG = re.compile(r"#egg=([A-Za-z0-9][\w.-]*)")

@@ -8,7 +8,12 @@ condition (an advisory database dated more than 180 days ago).
 
 from __future__ import annotations
 
+import re
+
 from nbsec.model import Confidence, Rule, Severity, reference
+
+# requirements.txt, requirements-dev.txt, requirements/base.txt's siblings: the files pip -r reads.
+REQUIREMENTS_NAME = re.compile(r"^requirements[\w.-]*\.txt$", re.IGNORECASE)
 
 SCANNER = "dependencies"
 CATEGORY = "supply chain"

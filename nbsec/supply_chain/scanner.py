@@ -11,18 +11,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from nbsec.model import Confidence, Finding, Location, Severity, Suppressed
 from nbsec.scanners.base import Note, Scanner, ScanResult, register
-from nbsec.scanners.notebook.reader import NotebookReadError, read_notebook
-from nbsec.supply_chain.declared import declarations_for
-from nbsec.supply_chain.imports import distributions_for, imports_in, is_local_module, pip_installed_in
-from nbsec.supply_chain.requirements import REQUIREMENTS_NAME, Dependency, parse_requirements_file
-from nbsec.supply_chain.requirements import pyproject_dependencies as read_pyproject
-from nbsec.supply_chain.rules import RULES, SCANNER, UNDECLARED, UNHASHED, UNPINNED
-from nbsec.supply_chain.vulns import vulnerability_finding
+from nbsec.supply_chain.rules import REQUIREMENTS_NAME, RULES, SCANNER, UNDECLARED, UNHASHED, UNPINNED
 from nbsec.suppress import inline_ignores, is_ignored
 from nbsec.targets import NOTEBOOK, FileTarget
+
+if TYPE_CHECKING:
+    from nbsec.supply_chain.requirements import Dependency
+
+# The parsing and matching modules (packaging, advisories) load on the first dependency file or
+# notebook this scanner looks at, not when the scanner registry loads: model scans never pay for them.
 
 
 def is_dependency_file(path: Path) -> bool:
@@ -42,10 +43,15 @@ class DependencyScanner(Scanner):
         # Requirements files are sniffed as plain text: recognise them by name. A notebook is only
         # checked when its project declares dependencies somewhere; otherwise there is nothing to compare.
         if target.kind == NOTEBOOK:
+            from nbsec.supply_chain.declared import declarations_for
+
             return declarations_for(target.path) is not None
         return target.kind == "text" and is_dependency_file(target.path)
 
     def scan(self, target: FileTarget) -> Iterator[ScanResult]:
+        from nbsec.supply_chain.requirements import parse_requirements_file
+        from nbsec.supply_chain.requirements import pyproject_dependencies as read_pyproject
+
         if target.kind == NOTEBOOK:
             yield from self._scan_notebook(target)
         elif target.path.name == "pyproject.toml":
@@ -68,6 +74,7 @@ class DependencyScanner(Scanner):
         hashed: bool = False,
     ) -> Iterator[ScanResult]:
         from nbsec.supply_chain.store import load_database
+        from nbsec.supply_chain.vulns import vulnerability_finding
 
         db = load_database()
         for unreadable in db.problems:
@@ -115,6 +122,10 @@ class DependencyScanner(Scanner):
         return _suppressible(finding, dep.comment)
 
     def _scan_notebook(self, target: FileTarget) -> Iterator[ScanResult]:
+        from nbsec.scanners.notebook.reader import NotebookReadError, read_notebook
+        from nbsec.supply_chain.declared import declarations_for
+        from nbsec.supply_chain.imports import distributions_for, imports_in, is_local_module, pip_installed_in
+
         declared = declarations_for(target.path)
         if declared is None:  # removed since applies_to() looked
             return

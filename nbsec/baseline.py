@@ -46,7 +46,7 @@ def read_baseline(path: str | Path) -> Counter[str]:
         raise BaselineError(
             f"{source}: baseline file not found", "create one with `nbsec baseline create PATH -o FILE`"
         ) from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise BaselineError(
             f"{source}: not a readable baseline ({exc})", "re-create it with `nbsec baseline create PATH -o FILE`"
         ) from None

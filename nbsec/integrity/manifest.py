@@ -284,6 +284,11 @@ def read_manifest(path: PathLike) -> Manifest:
             f"{label}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})",
             "the file is damaged or not a manifest; create it again with `nbsec manifest create`",
         ) from None
+    except RecursionError:  # a hostile file nested deeper than the JSON parser can go
+        raise ManifestError(
+            f"{label}: JSON nested too deeply to read safely",
+            "the file is damaged or crafted; create it again with `nbsec manifest create`",
+        ) from None
     validate_manifest(data, label)
     result: Manifest = data
     return result

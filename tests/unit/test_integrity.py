@@ -552,3 +552,10 @@ def _make_unreadable(monkeypatch: pytest.MonkeyPatch, victim: Path) -> None:
 
     monkeypatch.setattr(hashing, "open_for_hashing", failing_open)  # hash_file (create) calls it here
     monkeypatch.setattr(verify_mod, "open_for_hashing", failing_open)
+
+
+def test_a_deeply_nested_manifest_is_an_error_not_a_crash(tmp_path: Path) -> None:
+    path = tmp_path / "deep.json"
+    path.write_text("[" * 200_000 + "]" * 200_000)
+    with pytest.raises(ManifestError, match="nested too deeply"):
+        read_manifest(path)

@@ -318,9 +318,7 @@ class _Machine:
         elif name == "PERSID":
             stack.append(Opaque(f"persistent id {_preview(arg, 40)}"))
         elif name == "BINPERSID":
-            pid = self.pop(offset)
-            if isinstance(pid, GlobalVal):
-                pass  # torch's storage ids carry the storage class; it was classified as a global
+            self.pop(offset)  # torch's storage id: its storage class was already seen as a GLOBAL
             stack.append(Opaque("persistent object"))
         elif name == "NEXT_BUFFER":
             stack.append(Opaque("out-of-band buffer"))

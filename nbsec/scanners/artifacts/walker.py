@@ -17,13 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any, BinaryIO
 
-from nbsec.model import Confidence, Finding, Location, ScanError, Severity
+from nbsec.model import Finding, Location, ScanError, Severity
 from nbsec.scanners.artifacts import rules
 from nbsec.scanners.artifacts.base import Context, FormatError, Issue, Limits
 from nbsec.scanners.artifacts.containers import (
     ArchiveError,
     LimitExceeded,
-    ZipMember,
     crc_matches,
     decompressor,
     list_zip,
@@ -356,6 +355,3 @@ def _issues(walk: Walk, issues: Iterator[Issue], member: str | None) -> Iterator
             yield walk.finding(issue, member)
     except FormatError as exc:
         yield walk.finding(Issue(rules.MALFORMED_CONTAINER, exc.message, offset=exc.offset), member)
-
-
-__all__ = ["Walk", "walk_stream", "Confidence", "ZipMember"]

@@ -10,6 +10,10 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt
 DEMO   ?= nbsec-demo
 
+# rfc3987-syntax (pulled in through jupyter-events) adds 3-5 s to every process that imports
+# jsonschema, so to nbformat, papermill and Jupyter (toolchain.md); nothing needs it.
+UNINSTALL_SLOW_IMPORTS := $(PY) -m pip uninstall -y -q rfc3987-syntax 2>/dev/null || true
+
 # torch on a small machine spin-waits with more than one thread (toolchain.md).
 export OMP_NUM_THREADS := 1
 
@@ -21,17 +25,18 @@ $(VENV)/.core: pyproject.toml constraints.txt
 	# An editable install compiles nothing; without .pyc files (PYTHONDONTWRITEBYTECODE is common in
 	# CI) every `nbsec` start recompiles the package, ~0.1 s.
 	$(PY) -m compileall -q nbsec
+	$(UNINSTALL_SLOW_IMPORTS)
 	touch $@
 
 # Tests build real checkpoints with torch (2.13.0, pinned in constraints.txt: the CPU build).
 $(VENV)/.dev: $(VENV)/.core
-	$(PIP) -e ".[dev,torch]"
+	$(PIP) -e ".[dev,torch,dask]"
+	$(UNINSTALL_SLOW_IMPORTS)
 	touch $@
 
 $(VENV)/.lab: $(VENV)/.core
 	$(PIP) -e ".[lab]"
-	# rfc3987-syntax adds 3-5 s to every process that imports jsonschema (toolchain.md).
-	$(PY) -m pip uninstall -y -q rfc3987-syntax || true
+	$(UNINSTALL_SLOW_IMPORTS)
 	touch $@
 
 demo: $(VENV)/.core

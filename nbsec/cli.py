@@ -512,10 +512,19 @@ def _quote(text: str) -> str:
 
 # -- command families (each module adds its commands to `cli`) ---------------------------
 
-import nbsec.commands.baseline  # noqa: E402,F401
-import nbsec.commands.manifest  # noqa: E402,F401
-import nbsec.commands.rules  # noqa: E402,F401
-import nbsec.commands.supply_chain  # noqa: E402,F401
+def _load_command_families() -> None:
+    """Every module in nbsec/commands adds its commands to `cli` when imported."""
+    import importlib
+    import pkgutil
+
+    import nbsec.commands
+
+    for info in sorted(pkgutil.iter_modules(nbsec.commands.__path__), key=lambda i: i.name):
+        if not info.name.startswith("_"):
+            importlib.import_module(f"nbsec.commands.{info.name}")
+
+
+_load_command_families()
 
 # -- entry point -------------------------------------------------------------------------------
 

@@ -6,7 +6,10 @@
     %aisec report --format html -o report.html
 
 Each subcommand is a `Subcommand` in `SUBCOMMANDS` (its options and its
-handler), so later subcommands plug in without touching the dispatcher.
+handler). Feature subcommands (`robustness`, `threatmodel`, `lineage`, ...) live
+in their own modules in this package and call `register_subcommand()`; every
+module here is imported when the magics load, so a new one plugs in without
+touching the dispatcher. Those modules import their feature inside `run`.
 Nothing here raises at the user for a typo: bad input prints usage or
 `error:`/`hint:` and returns None. `%load_ext nbsec` stays fast because the
 engine, reporters and rich are imported inside the handlers, on first use.
@@ -257,6 +260,25 @@ SUBCOMMANDS: dict[str, Subcommand] = {
 }
 
 
+
+
+def register_subcommand(spec: Subcommand) -> Subcommand:
+    """Add `%aisec NAME`; a feature module in this package calls this at import."""
+    if spec.name in SUBCOMMANDS:
+        raise ValueError(f"%aisec {spec.name} is already registered")
+    SUBCOMMANDS[spec.name] = spec
+    return spec
+
+
+def _load_feature_modules() -> None:
+    import importlib
+    import pkgutil
+
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
+        if not info.name.startswith("_"):
+            importlib.import_module(f"{__name__}.{info.name}")
+
+
 # -- parsing ------------------------------------------------------------------------------
 
 
@@ -369,3 +391,6 @@ def unregister_magics(ipython: Any) -> None:
         bound = table.get(MAGIC_NAME)
         if bound is not None and (ours is None or getattr(bound, "__self__", None) is ours):
             del table[MAGIC_NAME]
+
+
+_load_feature_modules()

@@ -3,7 +3,8 @@
 Everything is written from this module (no downloads). Credentials in it are
 obviously fake: they are assembled from parts here so that this source file is
 not itself a leak, and the notebook carries them whole, as a real leak would.
-Later issues add a model file, an LLM app and a threat model to the workspace.
+Feature modules in this package (`models`, `threatmodel`, `lineage`, ...) each add
+their assets through a `build(root)` function.
 """
 
 from __future__ import annotations
@@ -225,4 +226,24 @@ def build_demo(directory: str | Path) -> list[Path]:
             path.write_bytes(content)
         else:
             path.write_text(content, encoding="utf-8")
-    return list(files)
+    return list(files) + _build_feature_assets(root)
+
+
+def _build_feature_assets(root: Path) -> list[Path]:
+    """Each module in this package with a `build(root) -> list[Path]` adds its assets.
+
+    A feature whose optional dependency is missing (torch for the demo models) says so on
+    stderr from its `build` and returns nothing; the rest of the demo is still written.
+    """
+    import importlib
+    import pkgutil
+
+    written: list[Path] = []
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        build = getattr(module, "build", None)
+        if callable(build):
+            written.extend(build(root))
+    return written

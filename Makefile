@@ -1,7 +1,8 @@
 # The README's commands. Everything runs inside .venv, which these targets create.
-#   make demo   create the environment, build the demo workspace, scan it, print where the report is
+#   make demo   create the environment, build the demo workspace, run the full assessment notebook on it
+#               headlessly (`nbsec run`), print the summary and where the HTML report is
 #   make test   install what the tests need and run every test
-#   make lab    install JupyterLab and open the demo workspace in it
+#   make lab    install JupyterLab and open the assessment notebooks in it, set to the demo workspace
 #   make bench  run the speed measurements in benchmarks/
 
 PYTHON ?= python3
@@ -9,6 +10,10 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt
 DEMO   ?= nbsec-demo
+# Outputs of `make demo` and the notebooks `make lab` opens: outside the workspace, so a rerun never
+# assesses its own reports (.nbsec/ is git-ignored; the run history is .nbsec/runs.db).
+DEMO_REPORT := .nbsec/demo-report
+LAB_DIR     := .nbsec/lab
 
 # rfc3987-syntax (pulled in through jupyter-events) adds 3-5 s to every process that imports
 # jsonschema, so to nbformat, papermill and Jupyter (toolchain.md); nothing needs it.
@@ -34,13 +39,24 @@ $(VENV)/.dev: $(VENV)/.core
 	$(UNINSTALL_SLOW_IMPORTS)
 	touch $@
 
-$(VENV)/.lab: $(VENV)/.core
+# The demo models and the adversarial notebook need torch (2.13.0, the CPU build: constraints.txt).
+$(VENV)/.torch: $(VENV)/.core
+	$(PIP) -e ".[torch]"
+	$(UNINSTALL_SLOW_IMPORTS)
+	touch $@
+
+$(VENV)/.lab: $(VENV)/.torch
 	$(PIP) -e ".[lab]"
 	$(UNINSTALL_SLOW_IMPORTS)
 	touch $@
 
-demo: $(VENV)/.core
-	$(VENV)/bin/nbsec demo $(DEMO)
+# `nbsec run` executes the notebook in a kernel of the interpreter it runs under (.venv's python),
+# so no kernelspec needs installing. Exit 1 means "findings": expected, the demo has them.
+demo: $(VENV)/.torch
+	$(VENV)/bin/nbsec demo $(DEMO) --no-scan
+	$(VENV)/bin/nbsec run full_assessment -p workspace $(DEMO) --output-dir $(DEMO_REPORT) \
+		--format html,json,sarif,junit,md --name demo || test $$? -eq 1
+	@echo "executed notebook: $(abspath $(DEMO_REPORT))/full_assessment.ipynb"
 
 test: $(VENV)/.dev
 	scripts/ensure-chromium.sh
@@ -50,9 +66,15 @@ lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check nbsec tests benchmarks
 	$(VENV)/bin/mypy
 
+# A kernel starts in its notebook's folder, so the notebooks open as copies whose parameters
+# (papermill --prepare-only) point at the demo workspace by absolute path; notebooks/ stays untouched.
 lab: $(VENV)/.lab
 	$(VENV)/bin/nbsec demo $(DEMO) --no-scan
-	$(VENV)/bin/jupyter lab --ip=127.0.0.1 --notebook-dir=$(DEMO) $(if $(filter 0,$(shell id -u)),--allow-root,)
+	mkdir -p $(LAB_DIR)
+	for nb in notebooks/*.ipynb; do \
+		$(VENV)/bin/papermill --prepare-only "$$nb" "$(LAB_DIR)/$$(basename $$nb)" -p workspace "$(abspath $(DEMO))" || exit 1; \
+	done
+	$(VENV)/bin/jupyter lab --ip=127.0.0.1 --notebook-dir=$(LAB_DIR) $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 bench: $(VENV)/.dev
 	$(PY) benchmarks/run.py

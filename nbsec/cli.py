@@ -512,6 +512,7 @@ def _quote(text: str) -> str:
 
 # -- command families (each module adds its commands to `cli`) ---------------------------
 
+
 def _load_command_families() -> None:
     """Every module in nbsec/commands adds its commands to `cli` when imported."""
     import importlib

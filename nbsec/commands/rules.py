@@ -33,11 +33,9 @@ Examples:
 
 
 def _catalogue() -> list[Rule]:
-    from nbsec.model import all_rules
-    from nbsec.scanners import registry
+    from nbsec.catalogue import load_catalogue
 
-    registry()  # importing the scanners registers their rules
-    return all_rules()
+    return load_catalogue()
 
 
 @cli.command("rules", help=RULES_HELP, short_help="List the rules nbsec checks.")

@@ -200,12 +200,16 @@ def _state_dict_pickle(payload: bool) -> bytes:
     return pickle.PROTO + b"\x02" + body + pickle.SETITEMS + pickle.STOP
 
 
+_ZIP_TIME = (2024, 1, 1, 0, 0, 0)
+
+
 def demo_checkpoint(payload: bool) -> bytes:
     """A PyTorch-zip-shaped checkpoint (archive/data.pkl + archive/version)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("archive/data.pkl", _state_dict_pickle(payload))
-        archive.writestr("archive/version", "3\n")
+        # A fixed member time: the demo is byte-identical however long the other demo builds take.
+        archive.writestr(zipfile.ZipInfo("archive/data.pkl", date_time=_ZIP_TIME), _state_dict_pickle(payload))
+        archive.writestr(zipfile.ZipInfo("archive/version", date_time=_ZIP_TIME), "3\n")
     return buffer.getvalue()
 
 

@@ -260,8 +260,6 @@ SUBCOMMANDS: dict[str, Subcommand] = {
 }
 
 
-
-
 def register_subcommand(spec: Subcommand) -> Subcommand:
     """Add `%aisec NAME`; a feature module in this package calls this at import."""
     if spec.name in SUBCOMMANDS:

@@ -2,9 +2,11 @@
 
 from nbsec.model.finding import Confidence, Finding, Location, Reference, Severity
 from nbsec.model.report import (
+    FIGURE_KINDS,
     REPORT_MIME_TYPE,
     SCHEMA_VERSION,
     Check,
+    Figure,
     Metric,
     Report,
     ScanError,
@@ -20,6 +22,8 @@ __all__ = [
     "SCHEMA_VERSION",
     "Check",
     "Confidence",
+    "FIGURE_KINDS",
+    "Figure",
     "Finding",
     "Location",
     "Metric",

@@ -122,6 +122,40 @@ class Suppressed:
         return cls(Finding.from_dict(data["finding"]), data["reason"])
 
 
+FIGURE_KINDS = ("line", "bar", "image-grid")
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A chart as data, drawn by each surface its own way (inline SVG in HTML, plotly in notebooks, tables in Markdown).
+
+    `kind` says how to read `data` (JSON-safe values only):
+
+    - "line": {"x_label", "y_label", "series": [{"name", "x": [numbers], "y": [numbers]}]}
+    - "bar": {"x_label", "y_label", "categories": [str], "series": [{"name", "values": [numbers]}]}
+    - "image-grid": {"columns": [str], "rows": [{"label", "images": [{"src": "data:image/png;base64,...",
+      "caption"}]}]}: small images inline, never a URL.
+    """
+
+    id: str
+    title: str
+    kind: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.kind not in FIGURE_KINDS:
+            raise ValueError(
+                f"figure {self.id!r}: unknown kind {self.kind!r}; choose one of: {', '.join(FIGURE_KINDS)}"
+            )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "title": self.title, "kind": self.kind, "data": json.loads(json.dumps(self.data))}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Figure:
+        return cls(data["id"], data["title"], data["kind"], dict(data.get("data", {})))
+
+
 @dataclass
 class Report:
     """Findings, metrics, coverage, errors and timings of one run."""
@@ -139,6 +173,7 @@ class Report:
     finished_at: str = ""
     baseline: dict[str, Any] | None = None
     schema_version: str = SCHEMA_VERSION
+    figures: list[Figure] = field(default_factory=list)
 
     # Set by nbsec.display on import: keeps this module free of rendering code.
     mimebundle_renderer: ClassVar[Callable[[Report], dict[str, Any]] | None] = None
@@ -196,6 +231,7 @@ class Report:
         self.checks.extend(other.checks)
         self.errors.extend(other.errors)
         self.suppressed.extend(other.suppressed)
+        self.figures.extend(other.figures)
         for key, seconds in other.timings.items():
             self.timings[key] = self.timings.get(key, 0.0) + seconds
 
@@ -218,6 +254,8 @@ class Report:
         }
         if self.baseline is not None:
             out["baseline"] = dict(self.baseline)
+        if self.figures:  # optional: reports without figures keep their old shape
+            out["figures"] = [f.to_dict() for f in self.figures]
         return out
 
     @classmethod
@@ -243,6 +281,7 @@ class Report:
             finished_at=data.get("finished_at", ""),
             baseline=data.get("baseline"),
             schema_version=data["schema_version"],
+            figures=[Figure.from_dict(f) for f in data.get("figures", [])],
         )
 
     def to_json(self, indent: int | None = 2) -> str:

@@ -28,8 +28,8 @@ def suppression_reason(reason: str) -> str:
 def load_rule_catalogue() -> None:
     """Scanners register their rules when loaded; a report read back from JSON may come before that."""
     try:
-        from nbsec.scanners import registry
+        from nbsec.catalogue import load_catalogue
 
-        registry()
+        load_catalogue()
     except Exception:  # noqa: BLE001 - without the catalogue, reporters fall back to the findings' own text
         pass

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from typing import Any
 
-from nbsec.model import Finding, Report
+from nbsec.model import Figure, Finding, Report
 from nbsec.reporters._common import reference_label, suppression_reason
 
 # Characters with a meaning in CommonMark/GFM inline text (and `|` in GFM tables).
@@ -79,6 +80,9 @@ def render(report: Report) -> str:
             lines.append(item)
         lines.append("")
 
+    for figure in report.figures:
+        lines += [f"## {escape_cell(figure.title)}", "", *figure_table(figure), ""]
+
     if report.suppressed:
         reasons = Counter(s.reason for s in report.suppressed)
         lines += [f"## Suppressed ({len(report.suppressed)})", ""]
@@ -100,3 +104,38 @@ def _findings_table(findings: list[Finding]) -> list[str]:
             f"| {code_cell(f.location.describe())} | {code_cell(f.evidence)} | {escape_cell(f.remediation)} |"
         )
     return rows
+
+
+MAX_FIGURE_ROWS = 25
+
+
+def _number(value: Any) -> str:
+    return f"{value:.3g}" if isinstance(value, (int, float)) else ""
+
+
+def figure_table(figure: Figure) -> list[str]:
+    """A Report figure as a table: one column per series (lines sharing x, bars), else one row per point."""
+    data = figure.data
+    series = [s for s in data.get("series", []) if isinstance(s, dict)]
+    if figure.kind == "image-grid":
+        rows = data.get("rows", [])
+        return [f"{len(rows)} row(s) of images: see the HTML report or the notebook."]
+    if figure.kind == "bar":
+        header = [escape_cell(str(data.get("x_label", "category")))] + [escape_cell(str(s["name"])) for s in series]
+        out = ["| " + " | ".join(header) + " |", "| " + " | ".join(["---"] + ["---:"] * len(series)) + " |"]
+        for i, category in enumerate(data.get("categories", [])[:MAX_FIGURE_ROWS]):
+            values = [_number(s["values"][i]) if i < len(s["values"]) else "" for s in series]
+            out.append("| " + " | ".join([escape_cell(str(category)), *values]) + " |")
+        return out
+    shared = bool(series) and all(s.get("x") == series[0].get("x") for s in series)
+    if shared and len(series[0].get("x", [])) <= MAX_FIGURE_ROWS:
+        header = [escape_cell(str(data.get("x_label", "x")))] + [escape_cell(str(s["name"])) for s in series]
+        out = ["| " + " | ".join(header) + " |", "| " + " | ".join(["---:"] * len(header)) + " |"]
+        for i, x in enumerate(series[0]["x"]):
+            out.append("| " + " | ".join([_number(x), *(_number(s["y"][i]) for s in series)]) + " |")
+        return out
+    out = ["| series | points | last point |", "| --- | ---: | --- |"]
+    for s in series:
+        last = f"{_number(s['x'][-1])}, {_number(s['y'][-1])}" if s.get("x") else ""
+        out.append(f"| {escape_cell(str(s['name']))} | {len(s.get('x', []))} | {last} |")
+    return out

@@ -77,6 +77,7 @@ def _load(reload: bool = False) -> None:
     # Built-ins first, so a plugin cannot take a built-in's name.
     from nbsec.scanners import artifacts, notebook  # noqa: F401  (register on import)
     from nbsec.supply_chain import scanner as _dependencies  # noqa: F401  (registers "dependencies")
+    from nbsec.threatmodel import scanner as _threat_model  # noqa: F401  (registers "threat-model")
 
     for entry in metadata.entry_points(group=ENTRY_POINT_GROUP):
         try:

@@ -40,6 +40,7 @@ ONNX = "onnx"
 HDF5 = "hdf5"
 SAVEDMODEL = "savedmodel"
 SEVENZIP = "7z"
+THREAT_MODEL = "threat-model"  # nbsec threat model YAML (a top-level `nbsec_threat_model:` key)
 ARTIFACT_KINDS = frozenset(
     {PICKLE, ZIP, TAR, GZIP, BZIP2, XZ, LZMA, ZLIB, NPY, SAFETENSORS, GGUF, ONNX, HDF5, SAVEDMODEL, SEVENZIP}
 )
@@ -142,6 +143,9 @@ def _is_protocol0_pickle(head: bytes, tail: bytes) -> bool:
         return len(head) >= SNIFF_BYTES and len(lines) >= 32
 
 
+_THREAT_MODEL_KEY = re.compile(rb"^nbsec_threat_model\s*:", re.MULTILINE)
+
+
 def sniff_kind(path: Path, head: bytes, tail: bytes = b"") -> str:
     """Decide the kind of a file from its first bytes and, second, its name."""
     suffix = path.suffix.lower()
@@ -159,6 +163,8 @@ def sniff_kind(path: Path, head: bytes, tail: bytes = b"") -> str:
         return NOTEBOOK
     if suffix in (".py", ".pyw", ".ipy"):
         return PYTHON
+    if suffix in (".yaml", ".yml") and _THREAT_MODEL_KEY.search(head):
+        return THREAT_MODEL
     try:
         head.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -161,3 +161,60 @@ def test_mimebundle_has_the_three_types_and_escapes_html() -> None:
     assert bundle["application/vnd.nbsec.report.v1+json"] == report.to_dict()
     assert "NBSEC-NB-002" in bundle["text/plain"]
     assert set(report._repr_mimebundle_(include=["text/plain"])) == {"text/plain"}
+
+
+# -- figures: optional charts as data ----------------------------------------------------------
+
+
+def _figures() -> list[Any]:
+    from nbsec.model import Figure
+
+    return [
+        Figure("curve", "Robust accuracy", "line", {"series": [{"name": "pgd", "x": [0, 0.1], "y": [1.0, 0.5]}]}),
+        Figure(
+            "bars", "Per class", "bar", {"categories": ["0", "1"], "series": [{"name": "clean", "values": [1, None]}]}
+        ),
+        Figure(
+            "grid",
+            "Examples",
+            "image-grid",
+            {"rows": [{"label": "a", "images": [{"src": "data:image/png;base64,iVBO"}]}]},
+        ),
+    ]
+
+
+def test_figures_round_trip_and_validate(report_schema: dict[str, Any]) -> None:
+    report = full_report()
+    report.figures = _figures()
+    data = report.to_dict()
+    jsonschema.validate(data, report_schema)
+    again = Report.from_dict(data)
+    assert again.figures == report.figures
+    assert again.to_dict() == data
+
+
+def test_reports_without_figures_keep_their_old_shape(report_schema: dict[str, Any]) -> None:
+    data = full_report().to_dict()
+    assert "figures" not in data
+    assert Report.from_dict(data).figures == []
+    jsonschema.validate(data, report_schema)
+
+
+def test_merge_keeps_figures_and_unknown_kinds_are_refused() -> None:
+    from nbsec.model import Figure
+
+    first, second = Report(figures=_figures()[:1]), Report(figures=_figures()[1:])
+    assert [f.id for f in Report.merge([first, second]).figures] == ["curve", "bars", "grid"]
+    with pytest.raises(ValueError, match="unknown kind"):
+        Figure("x", "X", "pie")
+
+
+@pytest.mark.parametrize(
+    "src", ["https://example.com/a.png", "data:image/svg+xml;base64,PHN2Zz4=", "javascript:alert(1)"]
+)
+def test_schema_allows_only_inline_png_images(report_schema: dict[str, Any], src: str) -> None:
+    from nbsec.model import Figure
+
+    grid = Figure("grid", "Examples", "image-grid", {"rows": [{"images": [{"src": src}]}]})
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(Report(figures=[grid]).to_dict(), report_schema)

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 import nbsec
-from nbsec.model import RULE_ID_PATTERN, Report, Rule, all_rules
+from nbsec.catalogue import RUNNER_RULE_MODULES, load_catalogue
+from nbsec.model import RULE_ID_PATTERN, Report, Rule
 from nbsec.scanners import registry
 
-registry()  # registers every scanner's rules in the catalogue
-RULES = all_rules()
+RULES = load_catalogue()  # every scanner's and every runner's rules
 
 
 def scan_code(tmp_path: Path, source: str, as_notebook: bool = True) -> Report:
@@ -42,7 +42,8 @@ def test_the_catalogue_is_not_empty() -> None:
 def test_rule_contract(rule: Rule) -> None:
     assert RULE_ID_PATTERN.match(rule.id)
     assert rule.title and rule.description and rule.remediation and rule.category and rule.scanner
-    assert rule.scanner in registry()
+    # A file scanner in the registry, or a runner (adversarial, lineage) that produces findings from objects.
+    assert rule.scanner in registry() or rule.scanner in RUNNER_RULE_MODULES
     assert rule.references, "every rule points at least at one framework id"
     assert all(r.framework and r.id for r in rule.references)
     assert rule.sample_trigger and rule.sample_clean
@@ -190,3 +191,26 @@ def test_llm_output_is_tracked_across_cells(write_notebook: Callable[..., Path])
     ])  # fmt: skip
     [finding] = nbsec.scan(path).findings
     assert (finding.rule_id, finding.location.cell) == ("NBSEC-NB-006", 2)
+
+
+def test_the_catalogue_loads_every_module_that_registers_rules() -> None:
+    """A new rule module that `load_catalogue` does not import would vanish from `nbsec rules` and SARIF."""
+    import subprocess
+    import sys
+
+    package = Path(nbsec.__file__).parent
+    modules = sorted(
+        ".".join(("nbsec", *path.relative_to(package).with_suffix("").parts))
+        for path in package.rglob("*.py")
+        if "register_rule(" in path.read_text(encoding="utf-8")
+        and path.parent.name not in ("model", "compliance")
+        and path.name != "base.py"
+    )
+    probe = (
+        "import importlib\nfrom nbsec.catalogue import load_catalogue\nfrom nbsec.model import all_rules\n"
+        "before = len(load_catalogue())\n"
+        f"for m in {modules!r}: importlib.import_module(m)\n"
+        "print(before, len(all_rules()))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.split()
+    assert len(modules) >= 4 and out[0] == out[1], f"{modules}: {out}"

@@ -1,0 +1,194 @@
+"""`nbsec threatmodel check|new|import|export|diagram`: threat models of AI systems as code."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from nbsec.cli import FAIL_ON_CHOICES, _NbsecGroup, cli, emit, exit_code, output_plan, parse_formats
+from nbsec.errors import UsageError
+
+DEFAULT_FILE = "threatmodel.nbsec.yaml"
+
+THREATMODEL_HELP = """\
+Threat models of AI systems as plain YAML: elements (datasets, training jobs,
+model artifacts, registries, serving endpoints, LLMs, vector stores, agents,
+tools, users), data flows, trust zones and controls. `check` matches the AI
+threat library (NBSEC-TM-*: STRIDE, MITRE ATLAS, OWASP, NIST AI RMF, ISO/IEC
+42001, EU AI Act) and scores each threat's inherent and residual risk.
+In a notebook: `%aisec threatmodel FILE` opens the builder widget.
+
+\b
+Examples:
+  nbsec threatmodel new                                 write a commented starter file
+  nbsec threatmodel check threatmodel.nbsec.yaml        findings; exit 1 at/above --fail-on
+  nbsec threatmodel check tm.yaml -f md -o threats.md
+  nbsec threatmodel import model.json -o tm.yaml        Threat Dragon v2 JSON, TM-BOM or a notebook
+  nbsec threatmodel export tm.yaml --to threat-dragon -o model.json
+  nbsec threatmodel diagram tm.yaml -o dfd.html         data-flow diagram (plotly, offline)
+"""
+
+
+@cli.group("threatmodel", cls=_NbsecGroup, help=THREATMODEL_HELP, short_help="Threat models of AI systems as code.")
+def threatmodel_group() -> None:
+    pass
+
+
+@threatmodel_group.command("check", short_help="Evaluate a threat model against the AI threat library.")
+@click.argument("path", default=DEFAULT_FILE, type=click.Path(path_type=str))
+@click.option(
+    "--format",
+    "-f",
+    "formats",
+    multiple=True,
+    metavar="FMT",
+    help="As for `nbsec scan` (console, json, sarif, html, junit, md).",
+)
+@click.option("--output", "-o", type=click.Path(path_type=str), help="File for one format; folder or stem for several.")
+@click.option("--fail-on", type=click.Choice(FAIL_ON_CHOICES, case_sensitive=False), default="high", show_default=True)
+@click.option("--verbose", "-v", is_flag=True, help="Console: add remediation, references and decided threats.")
+@click.option("--quiet", "-q", is_flag=True, help="Console: only the summary line.")
+@click.pass_context
+def check_command(
+    ctx: click.Context,
+    path: str,
+    formats: tuple[str, ...],
+    output: str | None,
+    fail_on: str,
+    verbose: bool,
+    quiet: bool,
+) -> None:
+    """Validate PATH (errors name the line and the fix) and report its open threats.
+
+    Open threats are findings whose severity is the residual risk (likelihood x
+    impact after the declared controls); threats marked mitigated, accepted,
+    transferred or not-applicable are listed as suppressed. Exit 0 when no open
+    threat is at or above --fail-on, 1 otherwise, 2 when the file is invalid.
+    """
+    from nbsec.model import Severity
+    from nbsec.threatmodel import check
+
+    plan = output_plan(parse_formats(formats, output), output)
+    report = check(path)
+    emit(report, plan, verbose=verbose, quiet=quiet)
+    ctx.exit(exit_code(report, None if fail_on == "never" else Severity.parse(fail_on)))
+
+
+@threatmodel_group.command("new", short_help="Write a commented starter threat model.")
+@click.argument("path", default=DEFAULT_FILE, type=click.Path(path_type=str))
+@click.option("--force", is_flag=True, help="Replace an existing file.")
+def new_command(path: str, force: bool) -> None:
+    """Write a starter model (a small RAG chat service) to PATH, with comments on the format."""
+    from nbsec.threatmodel.starter import STARTER
+
+    target = Path(path)
+    if target.exists() and not force:
+        raise UsageError(f"{path} already exists", "pass --force to replace it, or choose another file name")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(STARTER, encoding="utf-8")
+    click.echo(f"wrote {path}; check it with: nbsec threatmodel check {path}")
+
+
+def _detect(data: object) -> str:
+    if isinstance(data, dict) and isinstance(data.get("detail"), dict) and "summary" in data:
+        return "threat-dragon"
+    if isinstance(data, dict) and "scope" in data and ("trust_zones" in data or "components" in data):
+        return "tmbom"
+    raise UsageError("cannot tell the format of the input", "pass --from threat-dragon, tmbom or notebook")
+
+
+@threatmodel_group.command("import", short_help="Import Threat Dragon v2 JSON, TM-BOM or a notebook snapshot.")
+@click.argument("source", type=click.Path(path_type=str, exists=True, dir_okay=False))
+@click.option("--output", "-o", default=DEFAULT_FILE, show_default=True, type=click.Path(path_type=str))
+@click.option(
+    "--from",
+    "fmt",
+    type=click.Choice(["auto", "threat-dragon", "tmbom", "notebook"]),
+    default="auto",
+    show_default=True,
+)
+@click.option("--force", is_flag=True, help="Replace an existing output file.")
+def import_command(source: str, output: str, fmt: str, force: bool) -> None:
+    """Convert SOURCE to an nbsec threat model (YAML) at --output."""
+    from nbsec.threatmodel import save
+
+    if Path(output).exists() and not force:
+        raise UsageError(f"{output} already exists", "pass --force to replace it, or choose another --output")
+    warnings: list[str] = []
+    if fmt == "notebook" or (fmt == "auto" and source.endswith(".ipynb")):
+        from nbsec.threatmodel.notebook import from_notebook
+
+        model = from_notebook(source)
+    else:
+        size = Path(source).stat().st_size
+        if size > 20 * 1024 * 1024:
+            raise UsageError(f"{source}: {size} bytes is too large for a threat model", "check the file")
+        try:
+            data = json.loads(Path(source).read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise UsageError(f"{source}: not JSON ({exc})", "export the model as JSON from its tool") from None
+        kind = _detect(data) if fmt == "auto" else fmt
+        if kind == "threat-dragon":
+            from nbsec.threatmodel.threat_dragon import import_threat_dragon
+
+            model = import_threat_dragon(data, source)
+        else:
+            from nbsec.threatmodel.tmbom import import_tmbom
+
+            result = import_tmbom(data, source)
+            model, warnings = result.model, result.warnings
+    save(model, output)
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(
+        f"wrote {output}: {len(model.elements)} elements, {len(model.flows)} flows, {len(model.threats)} threat entries"
+    )
+
+
+@threatmodel_group.command("export", short_help="Export to Threat Dragon v2 JSON or Markdown.")
+@click.argument("path", default=DEFAULT_FILE, type=click.Path(path_type=str))
+@click.option("--to", "fmt", type=click.Choice(["threat-dragon", "markdown"]), required=True)
+@click.option("--output", "-o", type=click.Path(path_type=str), help="Output file [default: stdout].")
+def export_command(path: str, fmt: str, output: str | None) -> None:
+    """Write PATH with its evaluated threats as Threat Dragon v2 JSON (re-importable) or Markdown."""
+    from nbsec.threatmodel import evaluate, load
+
+    model = load(path)
+    assessment = evaluate(model)
+    if fmt == "markdown":
+        from nbsec.threatmodel.markdown import to_markdown
+
+        text = to_markdown(model, assessment)
+    else:
+        from nbsec.threatmodel.threat_dragon_export import export_threat_dragon
+
+        text = json.dumps(export_threat_dragon(model, assessment), indent=2) + "\n"
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    Path(output).write_text(text, encoding="utf-8")
+    click.echo(f"wrote {output}", err=True)
+
+
+@threatmodel_group.command("diagram", short_help="Write the data-flow diagram and risk matrix as HTML.")
+@click.argument("path", default=DEFAULT_FILE, type=click.Path(path_type=str))
+@click.option("--output", "-o", required=True, type=click.Path(path_type=str), help="HTML file (works offline).")
+def diagram_command(path: str, output: str) -> None:
+    """Draw PATH with plotly (no Graphviz, no Java): trust zones, flows, and the residual risk matrix."""
+    from html import escape
+
+    from nbsec.threatmodel import evaluate, load
+    from nbsec.threatmodel.diagram import data_flow_figure, risk_heatmap
+
+    model = load(path)
+    assessment = evaluate(model)
+    parts = [
+        data_flow_figure(model, assessment).to_html(full_html=False, include_plotlyjs=True),
+        risk_heatmap(assessment).to_html(full_html=False, include_plotlyjs=False),
+    ]
+    head = f"<!doctype html><html><head><meta charset='utf-8'><title>{escape(model.title)}</title></head>"
+    html = f"{head}<body>{''.join(parts)}</body></html>"
+    Path(output).write_text(html, encoding="utf-8")
+    click.echo(f"wrote {output}")

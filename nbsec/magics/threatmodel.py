@@ -1,0 +1,77 @@
+"""`%aisec threatmodel [FILE]`: the threat-model builder widget, backed by a YAML file.
+
+The cell shows two outputs: a snapshot of the model (saved with the notebook,
+MIME type application/vnd.nbsec.threatmodel.v1+json, see
+nbsec.threatmodel.notebook) and the builder. The magic returns the builder,
+or with --report the Report, which is also kept as the last report.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Any
+
+from nbsec.magics import Subcommand, register_subcommand
+
+if TYPE_CHECKING:
+    import argparse
+
+    from nbsec.magics import AisecMagics
+
+DEFAULT_FILE = "threatmodel.nbsec.yaml"
+
+
+def _arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "file", nargs="?", default=DEFAULT_FILE, metavar="FILE", help=f"threat model YAML [{DEFAULT_FILE}]"
+    )
+    parser.add_argument(
+        "--new", action="store_true", help="create FILE from the commented starter if it does not exist"
+    )
+    parser.add_argument(
+        "--report", action="store_true", help="return the Report (NBSEC-TM-* findings) instead of the widget"
+    )
+
+
+def _run(magics: AisecMagics, args: argparse.Namespace, cell: str | None) -> Any:
+    from pathlib import Path
+
+    from nbsec.threatmodel import assess, load
+
+    path = Path(args.file)
+    if not path.exists():
+        if not args.new:
+            print(f"error: {args.file}: no such threat model", file=sys.stderr)
+            print(f"hint: %aisec threatmodel {args.file} --new creates it from a commented starter", file=sys.stderr)
+            return None
+        from nbsec.threatmodel.starter import STARTER
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(STARTER, encoding="utf-8")
+    model = load(path, args.file)
+    report = assess(model, args.file)
+    magics.remember(report)
+    if args.report:
+        return report
+    from IPython.display import display
+
+    from nbsec.threatmodel.notebook import snapshot
+    from nbsec.widgets.threatmodel import ThreatModelBuilder
+
+    display(snapshot(model, args.file))
+    return ThreatModelBuilder(model, args.file)
+
+
+register_subcommand(
+    Subcommand(
+        "threatmodel",
+        "threat-model builder: elements, flows, controls, live threats, risk matrix, diagram",
+        (
+            "%aisec threatmodel threatmodel.nbsec.yaml",
+            "%aisec threatmodel new-system.yaml --new",
+            "r = %aisec threatmodel threatmodel.nbsec.yaml --report",
+        ),
+        _arguments,
+        _run,
+    )
+)

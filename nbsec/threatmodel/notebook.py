@@ -1,0 +1,75 @@
+"""The threat model inside the notebook: a display output that carries it, and reading it back.
+
+A kernel cannot write the notebook file (the open document in the browser
+owns it) and JupyterLab drops outputs sent from widget callbacks outside an
+Output widget. So `%aisec threatmodel` displays one output with the MIME type
+below, holding the model (and a plain-text summary that every frontend
+shows). It is saved with the notebook like any output, with its path and
+content hash in the output's metadata; re-running the cell after Save
+refreshes it. `from_notebook()` reads the newest such output back from a
+saved .ipynb, and `nbsec threatmodel import NOTEBOOK.ipynb` writes it to YAML.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from nbsec.errors import NbsecError
+from nbsec.threatmodel.model import ThreatModel
+
+MIME_TYPE = "application/vnd.nbsec.threatmodel.v1+json"
+MAX_NOTEBOOK_BYTES = 50 * 1024 * 1024
+
+
+def snapshot_bundle(model: ThreatModel, path: str = "") -> tuple[dict[str, Any], dict[str, Any]]:
+    """(data, metadata) for IPython's display(..., raw=True, metadata=...)."""
+    data = model.to_dict()
+    digest = hashlib.sha256(json.dumps(data, sort_keys=True).encode("utf-8")).hexdigest()
+    text = (
+        f"nbsec threat model '{model.title}': {len(model.elements)} elements, {len(model.flows)} flows "
+        f"(saved in this notebook{f'; file {path}' if path else ''}; sha256 {digest[:12]})"
+    )
+    return {MIME_TYPE: data, "text/plain": text}, {MIME_TYPE: {"path": path, "sha256": digest}}
+
+
+class Snapshot:
+    """A display object whose rich form is the snapshot bundle."""
+
+    def __init__(self, model: ThreatModel, path: str) -> None:
+        self.model = model
+        self.path = path
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> tuple[dict[str, Any], dict[str, Any]]:
+        return snapshot_bundle(self.model, self.path)
+
+
+def snapshot(model: ThreatModel, path: str = "") -> Snapshot:
+    return Snapshot(model, path)
+
+
+def from_notebook(path: str | os.PathLike[str]) -> ThreatModel:
+    """The newest threat-model snapshot in a saved notebook (last cell first)."""
+    from nbsec.threatmodel.loader import model_from_data
+
+    file = Path(path)
+    if file.stat().st_size > MAX_NOTEBOOK_BYTES:
+        raise NbsecError(
+            f"{file}: notebook larger than {MAX_NOTEBOOK_BYTES} bytes", "export the model with the widget's Save"
+        )
+    try:
+        notebook = json.loads(file.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise NbsecError(f"{file}: not a notebook ({exc})", "pass a .ipynb file saved by Jupyter") from None
+    for cell in reversed(notebook.get("cells", []) if isinstance(notebook, dict) else []):
+        for output in reversed(cell.get("outputs", []) if isinstance(cell, dict) else []):
+            data = output.get("data", {}) if isinstance(output, dict) else {}
+            if MIME_TYPE in data:
+                return model_from_data(data[MIME_TYPE], None, f"{file} (notebook snapshot)")
+    raise NbsecError(
+        f"{file}: no nbsec threat model saved in this notebook",
+        "run `%aisec threatmodel FILE` in it and save the notebook, or import the YAML file instead",
+    )

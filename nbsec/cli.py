@@ -97,8 +97,9 @@ class _NbsecGroup(click.Group):
 MAIN_HELP = """\
 Find AI-security problems where ML work happens: model files that run code
 when loaded, archive and parser tricks that hide them, unsafe loading, remote
-code and eval in notebooks and Python files; and verify model folders against
-signed manifests.
+code and eval in notebooks and Python files; verify model folders against
+signed manifests; review threat models, map findings onto AI frameworks and
+regulations, verify data lineage, and run the assessment notebooks headlessly.
 Every command renders one Report (console, JSON, SARIF, HTML, JUnit, Markdown).
 
 \b
@@ -108,6 +109,10 @@ Examples:
   nbsec scan . --fail-on medium               stricter CI gate
   nbsec explain NBSEC-NB-001                  what a rule means and how to fix it
   nbsec demo                                  build a demo workspace and scan it
+  nbsec run full_assessment --output-dir out  every assessment, headless (papermill)
+  nbsec threatmodel check tm.nbsec.yaml       AI threats of a system described in YAML
+  nbsec compliance report.json --framework eu-ai-act   findings per article
+  nbsec lineage verify                        is the recorded data provenance intact?
 
 \b
 Exit codes:

@@ -78,3 +78,18 @@ def _every_report_is_schema_valid(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def report_schema() -> dict[str, Any]:
     return json.loads(SCHEMA.read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def ip() -> Iterator[Any]:
+    """An IPython shell with `%load_ext nbsec`; afterwards the extension is unloaded and the names
+    the test (or a magic) added to the user namespace are removed, so tests do not see each other's."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    before = set(shell.user_ns)
+    shell.run_line_magic("load_ext", "nbsec")
+    yield shell
+    shell.run_line_magic("unload_ext", "nbsec")
+    for name in set(shell.user_ns) - before:
+        shell.user_ns.pop(name, None)

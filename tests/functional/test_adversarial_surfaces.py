@@ -4,7 +4,6 @@ runs in a real IPython shell, the HTML and Markdown reporters draw the figures."
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,16 +26,6 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     result = CliRunner().invoke(cli, ["demo", str(root), "--no-scan"])
     assert result.exit_code == 0, result.output
     return root
-
-
-@pytest.fixture
-def ip() -> Iterator[InteractiveShell]:
-    shell = InteractiveShell.instance()
-    shell.run_line_magic("load_ext", "nbsec")
-    yield shell
-    shell.run_line_magic("unload_ext", "nbsec")
-    for name in ("_aisec_report", "model", "xy", "r"):
-        shell.user_ns.pop(name, None)
 
 
 def test_demo_writes_loadable_models_and_data(workspace: Path) -> None:

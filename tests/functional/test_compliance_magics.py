@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -10,16 +9,6 @@ import pytest
 from IPython.core.interactiveshell import InteractiveShell
 
 HIGH_CODE = "import pickle\n\nwith open('model.pkl', 'rb') as f:\n    model = pickle.load(f)\n"
-
-
-@pytest.fixture
-def ip() -> Iterator[InteractiveShell]:
-    shell = InteractiveShell.instance()
-    shell.run_line_magic("load_ext", "nbsec")
-    yield shell
-    shell.run_line_magic("unload_ext", "nbsec")
-    shell.user_ns.pop("_aisec_report", None)
-    shell.user_ns.pop("_aisec_compliance", None)
 
 
 @pytest.fixture

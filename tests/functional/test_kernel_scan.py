@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import random
 import string
-from collections.abc import Iterator
 
-import pytest
 from IPython.core.interactiveshell import InteractiveShell
 
 from nbsec.api import scan_kernel
@@ -16,16 +14,6 @@ from nbsec.model import Report
 def token(prefix: str, n: int, alphabet: str = string.ascii_letters + string.digits) -> str:
     rng = random.Random(prefix)
     return prefix + "".join(rng.choice(alphabet) for _ in range(n))
-
-
-@pytest.fixture
-def ip() -> Iterator[InteractiveShell]:
-    shell = InteractiveShell.instance()
-    shell.run_line_magic("load_ext", "nbsec")
-    yield shell
-    shell.run_line_magic("unload_ext", "nbsec")
-    for name in ("leaked", "_aisec_report", "hf_client_token"):
-        shell.user_ns.pop(name, None)
 
 
 def test_scan_kernel_sees_variables_env_and_history() -> None:

@@ -6,7 +6,6 @@ import json
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -120,14 +119,6 @@ def test_record_log_show_head_export_and_import(tmp_path: Path) -> None:
 
 
 # -- magics -------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def ip() -> Iterator[InteractiveShell]:
-    shell = InteractiveShell.instance()
-    shell.run_line_magic("load_ext", "nbsec")
-    yield shell
-    shell.run_line_magic("unload_ext", "nbsec")
 
 
 def test_magics_record_cells_and_variables_then_verify_and_show(

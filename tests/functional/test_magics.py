@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,15 +15,6 @@ from IPython.core.interactiveshell import InteractiveShell
 from nbsec.model import Report
 
 HIGH_CODE = "import pickle\n\nwith open('model.pkl', 'rb') as f:\n    model = pickle.load(f)\n"
-
-
-@pytest.fixture
-def ip() -> Iterator[InteractiveShell]:
-    shell = InteractiveShell.instance()
-    shell.run_line_magic("load_ext", "nbsec")
-    yield shell
-    shell.run_line_magic("unload_ext", "nbsec")
-    shell.user_ns.pop("_aisec_report", None)
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -114,15 +113,6 @@ def test_nbsec_scan_reports_invalid_models_as_errors_with_lines(tmp_path: Path) 
 
 
 # -- the magic -----------------------------------------------------------------------------
-
-
-@pytest.fixture
-def ip() -> Iterator[InteractiveShell]:
-    shell = InteractiveShell.instance()
-    shell.run_line_magic("load_ext", "nbsec")
-    yield shell
-    shell.run_line_magic("unload_ext", "nbsec")
-    shell.user_ns.pop("_aisec_report", None)
 
 
 def test_magic_report_and_widget(ip: InteractiveShell, tmp_path: Path) -> None:

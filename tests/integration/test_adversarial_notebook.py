@@ -3,11 +3,11 @@ Report's HTML (inline SVG charts, data: PNG examples) in a real browser under th
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 import pytest
+from browser import launch_chromium
 
 from nbsec.demo import build_demo
 from nbsec.model import REPORT_MIME_TYPE, Report
@@ -15,7 +15,6 @@ from nbsec.model import REPORT_MIME_TYPE, Report
 pytestmark = pytest.mark.integration
 
 NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "adversarial_robustness.ipynb"
-CHROMIUM = os.environ.get("NBSEC_CHROMIUM", "/usr/bin/chromium")
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +54,7 @@ def test_report_html_draws_figures_under_the_csp(executed: dict[str, Any]) -> No
     page_path = write(Report.from_dict(bundle["data"][REPORT_MIME_TYPE]), "html", executed["folder"] / "r.html")
     problems: list[str] = []
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"])
+        browser = launch_chromium(pw)
         page = browser.new_context(offline=True).new_page()
         page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
         page.goto(page_path.resolve().as_uri())

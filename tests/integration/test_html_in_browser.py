@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from browser import launch_chromium
 
 import nbsec
 from nbsec.demo import build_demo
@@ -15,27 +15,13 @@ from nbsec.reporters import write
 
 pytestmark = pytest.mark.integration
 
-CHROMIUM = os.environ.get("NBSEC_CHROMIUM", "/usr/bin/chromium")
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-quic",
-    "--disable-sync",
-]
-
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} not found: run scripts/ensure-chromium.sh (make test does) or set NBSEC_CHROMIUM")
     with sync_playwright() as pw:
-        instance = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        instance = launch_chromium(pw)
         yield instance
         instance.close()
 

@@ -20,20 +20,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from browser import launch_chromium
 
 pytestmark = pytest.mark.integration
 
-CHROMIUM = os.environ.get("NBSEC_CHROMIUM", "/usr/bin/chromium")
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-quic",
-    "--disable-sync",
-]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 MODEL = """\
 nbsec_threat_model: 1
@@ -112,10 +102,8 @@ def test_threat_model_widget_renders_in_jupyterlab(lab: tuple[str, str, Path]) -
     from playwright.sync_api import sync_playwright
 
     url, token, _root = lab
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} not found: run scripts/ensure-chromium.sh (make test does) or set NBSEC_CHROMIUM")
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        browser = launch_chromium(pw)
         page = browser.new_page(viewport={"width": 1400, "height": 2700})
         errors: list[str] = []
         page.on("pageerror", lambda e: errors.append(str(e)))

@@ -41,7 +41,7 @@ def merge_reports(reports: Iterable[Report]) -> Report:
         if report.started_at and (not merged.started_at or report.started_at < merged.started_at):
             merged.started_at = report.started_at
         merged.finished_at = max(merged.finished_at, report.finished_at)
-        for name in ("findings", "metrics", "targets", "checks", "errors", "suppressed"):
+        for name in ("findings", "metrics", "targets", "checks", "errors", "suppressed", "figures"):
             bucket = getattr(merged, name)
             for item in getattr(report, name):
                 key = f"{name}:{_key(item)}"

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from nbsec.errors import UsageError
-from nbsec.model import REPORT_MIME_TYPE, Check, Finding, Location, Metric, Report, ScanError, Severity
+from nbsec.model import REPORT_MIME_TYPE, Check, Figure, Finding, Location, Metric, Report, ScanError, Severity
 from nbsec.runner import batch, catalog, collect, params
 from nbsec.runner.execute import Execution
 from nbsec.runner.history import RunHistory
@@ -155,12 +155,15 @@ def test_reports_are_read_back_and_merged_without_double_counting() -> None:
     a.timings["s"] = 2.0
     b = Report(findings=[finding(evidence="two"), finding("NBSEC-ART-001", "m.pt")], metrics=[Metric("m", 1.0)])
     b.timings["s"] = 1.0
+    curve = {"x_label": "epsilon", "y_label": "accuracy", "series": [{"name": "pgd", "x": [0, 0.1], "y": [1, 0.5]}]}
+    b.figures.append(Figure("curve", "Robustness", "line", curve))
     nb = {"cells": [code_cell("a", "c0", [report_output(a)]), code_cell("b", "c1", [report_output(b)])]}
     reports, errors = collect.reports_in(nb, "nb.ipynb")
     assert errors == [] and len(reports) == 2
     merged = collect.merge_reports(reports)
     assert sorted(f.evidence for f in merged.findings) == ["one", "two", "x"]
     assert len(merged.checks) == 1 and len(merged.metrics) == 1
+    assert [f.id for f in merged.figures] == ["curve"]  # the HTML report draws them
     assert merged.timings["s"] == 2.0
 
 

@@ -36,7 +36,7 @@ from nbsec.adversarial.inputs import (
     model_device,
     validate_data,
 )
-from nbsec.model import Check, Confidence, Figure, Finding, Location, Metric, Report, Target, utc_now_iso
+from nbsec.model import Check, Confidence, Figure, Location, Metric, Report, Target, utc_now_iso
 
 SCANNER = rules.SCANNER
 MAX_LISTED = 200  # sample indices written into one finding's evidence
@@ -247,17 +247,13 @@ def detect_backdoor(
         patch = f"; they share a fixed input patch {_describe(c.patch_elements, shape)} (value {c.patch_value:.3g}) " \
             "that the rest of the class lacks" if c.patch_elements else ""  # fmt: skip
         report.findings.append(
-            Finding(
-                rule.id,
-                f"{c.cluster.numel()} of {c.size} training samples labelled {c.label} look poisoned",
-                rule.severity,
-                Confidence.parse(c.confidence),
+            rule.finding(
                 Location(model_name, element=f"class={c.label}"),
                 f"activation clustering: minority cluster of {c.cluster.numel()}/{c.size} (silhouette "
                 f"{c.silhouette:.2f}); spectral signature puts {c.spectral_overlap:.0%} of them among its top "
                 f"outliers{patch}; sample indices: {listed}{more}",
-                rule.remediation,
-                rule.references,
+                title=f"{c.cluster.numel()} of {c.size} training samples labelled {c.label} look poisoned",
+                confidence=Confidence.parse(c.confidence),
             )
         )
     flagged = [c.label for c in scan.classes if c.flagged]
@@ -361,18 +357,13 @@ def trigger_test(
     if rates[worst] >= threshold:
         report.checks.append(Check(SCANNER, model_name, "failed", f"trigger flips {rates[worst]:.1%} to {worst}"))
         report.findings.append(
-            Finding(
-                rule.id,
-                f"The trigger flips {rates[worst]:.0%} of other-class inputs to class {worst}",
-                rule.severity,
-                rule.confidence,
+            rule.finding(
                 Location(model_name, element=f"class={worst}"),
                 f"{int(((trig_pred == worst) & correct & (data.y != worst)).sum())} of "
                 f"{int((correct & (data.y != worst)).sum())} correctly classified inputs of other classes are "
                 f"predicted {worst} once the trigger is stamped on them (threshold {threshold:.0%})",
-                rule.remediation,
-                rule.references,
-            )  # fmt: skip
+                title=f"The trigger flips {rates[worst]:.0%} of other-class inputs to class {worst}",
+            )
         )
     else:
         report.checks.append(Check(SCANNER, model_name, "passed", f"trigger flips at most {rates[worst]:.1%} "

@@ -17,7 +17,7 @@ from torch import nn
 
 from nbsec.adversarial import rules
 from nbsec.adversarial.inputs import Bounds, attack_mode, check_outputs, collect, model_device, validate_data
-from nbsec.model import Check, Figure, Finding, Location, Metric, Report, Severity, Target, utc_now_iso
+from nbsec.model import Check, Figure, Location, Metric, Report, Severity, Target, utc_now_iso
 
 SCANNER = rules.SCANNER
 MIA_ATTACKS = ("loss", "confidence")
@@ -144,17 +144,13 @@ def membership_inference(
         severity = Severity.HIGH if auc >= 0.8 else Severity.MEDIUM if auc >= 0.65 else Severity.LOW
         report.checks.append(Check(SCANNER, model_name, "failed", f"membership inference: {limits}"))
         report.findings.append(
-            Finding(
-                rule.id,
-                f"Membership inference succeeds ({attack} attack, AUC {auc:.2f})",
-                severity,
-                rule.confidence,
+            rule.finding(
                 Location(model_name, element="membership"),
                 "; ".join(f"{a}: AUC {u:.3f}, TPR at 1% FPR {t:.3f}" for a, u, t in leaks)
                 + f"; member accuracy {member_acc:.3f} vs non-member {other_acc:.3f} ({limits})",
-                rule.remediation,
-                rule.references,
-            )  # fmt: skip
+                title=f"Membership inference succeeds ({attack} attack, AUC {auc:.2f})",
+                severity=severity,
+            )
         )
     else:
         report.checks.append(Check(SCANNER, model_name, "passed", f"membership inference below {limits}"))

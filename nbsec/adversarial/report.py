@@ -10,7 +10,7 @@ import torch
 from nbsec.adversarial import rules
 from nbsec.adversarial.figures import Example, example_grid, is_image_batch, per_class_bars, robustness_curve
 from nbsec.adversarial.sanity import SanityResult
-from nbsec.model import Check, Confidence, Finding, Location, Metric, Report, ScanError, Severity, Target, utc_now_iso
+from nbsec.model import Check, Confidence, Location, Metric, Report, ScanError, Severity, Target, utc_now_iso
 
 SCANNER = rules.SCANNER
 
@@ -198,17 +198,13 @@ def _floor_verdict(
     rule = rules.LOW_ROBUST_ACCURACY
     report.checks.append(Check(SCANNER, model_name, "failed", f"worst-case robust accuracy < floor {floor:g} at {at}"))
     report.findings.append(
-        Finding(
-            rule_id=rule.id,
+        rule.finding(
+            Location(model_name, element=f"epsilon={_eps(result.epsilons[e])}"),
+            f"worst case over {', '.join(result.attacks)} on {result.n} samples: clean accuracy {clean:.3f}, "
+            f"robust accuracy {worst[e]:.3f} (drop {100 * drop:.1f} points); below {floor:g} at {norm} epsilon(s) {at}",
             title=f"Robust accuracy {worst[e]:.1%} at {norm} epsilon {_eps(result.epsilons[e])} is below the floor "
             f"{floor:.0%}",
             severity=severity,
-            confidence=rule.confidence,
-            location=Location(model_name, element=f"epsilon={_eps(result.epsilons[e])}"),
-            evidence=f"worst case over {', '.join(result.attacks)} on {result.n} samples: clean accuracy {clean:.3f}, "
-            f"robust accuracy {worst[e]:.3f} (drop {100 * drop:.1f} points); below {floor:g} at {norm} epsilon(s) {at}",
-            remediation=rule.remediation,
-            references=rule.references,
         )
     )
 
@@ -220,16 +216,10 @@ def _determinism(report: Report, result: EvaluationResult, model_name: str) -> N
         return
     report.checks.append(Check(SCANNER, model_name, "failed", "outputs differ on repeated calls in eval mode"))
     report.findings.append(
-        Finding(
-            rule.id,
-            rule.title,
-            rule.severity,
-            rule.confidence,
+        rule.finding(
             Location(model_name, element="determinism"),
             f"max |logit difference| {result.deterministic_gap:.3g} between two calls on the same inputs",
-            rule.remediation,
-            rule.references,
-        )  # fmt: skip
+        )
     )
 
 
@@ -240,15 +230,11 @@ def _sanity_findings(report: Report, sanity: SanityResult, model_name: str, norm
         if outcome.status != "failed":
             continue
         report.findings.append(
-            Finding(
-                rule_id=rule.id,
+            rule.finding(
+                Location(model_name, element=f"sanity:{outcome.id}"),
+                outcome.detail,
                 title=f"{rule.title}: {outcome.problem}",
-                severity=rule.severity,
                 confidence=Confidence.parse(outcome.confidence),
-                location=Location(model_name, element=f"sanity:{outcome.id}"),
-                evidence=outcome.detail,
-                remediation=rule.remediation,
-                references=rule.references,
             )
         )
     for key, value in sanity.figures.items():

@@ -35,7 +35,7 @@ from nbsec.integrity.manifest import (
     validate_manifest,
     walk_tree,
 )
-from nbsec.model import Check, Finding, Location, Metric, Report, Rule, ScanError, Target, utc_now_iso
+from nbsec.model import Check, Location, Metric, Report, Rule, ScanError, Target, utc_now_iso
 
 
 def _short(digest: str) -> str:
@@ -84,19 +84,7 @@ class _Verifier:
         return os.path.join(self.display, *rel.split("/"))
 
     def finding(self, rule: Rule, where: str, evidence: str, tag: str) -> None:
-        self.report.findings.append(
-            Finding(
-                rule_id=rule.id,
-                title=rule.title,
-                severity=rule.severity,
-                confidence=rule.confidence,
-                location=Location(path=where),
-                evidence=evidence,
-                remediation=rule.remediation,
-                references=rule.references,
-                tags=("integrity", tag),
-            )
-        )
+        self.report.findings.append(rule.finding(Location(path=where), evidence, tags=("integrity", tag)))
 
     def mismatch_at(self, rel: str, evidence: str, tag: str) -> None:
         self.finding(self.mismatch, self.shown(rel), evidence, tag)

@@ -26,7 +26,7 @@ from nbsec.lineage import rules
 from nbsec.lineage.artifacts import hash_path
 from nbsec.lineage.events import GENESIS, event_hash, short
 from nbsec.lineage.store import EventRow, Store, open_store
-from nbsec.model import Check, Finding, Location, Metric, Report, Rule, ScanError, Target, utc_now_iso
+from nbsec.model import Check, Location, Metric, Report, Rule, ScanError, Target, utc_now_iso
 
 SCANNER = rules.SCANNER
 
@@ -59,17 +59,7 @@ class _Verifier:
 
     def finding(self, rule: Rule, path: str, element: str | None, evidence: str, *tags: str) -> None:
         self.report.findings.append(
-            Finding(
-                rule_id=rule.id,
-                title=rule.title,
-                severity=rule.severity,
-                confidence=rule.confidence,
-                location=Location(path=path, element=element),
-                evidence=evidence,
-                remediation=rule.remediation,
-                references=rule.references,
-                tags=("lineage", *tags),
-            )
+            rule.finding(Location(path=path, element=element), evidence, tags=("lineage", *tags))
         )
 
     # -- the chain -----------------------------------------------------------------------------

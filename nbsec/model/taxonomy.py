@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from nbsec.model.finding import Confidence, Reference, Severity
+from nbsec.model.finding import Confidence, Finding, Location, Reference, Severity
 
 RULE_ID_PATTERN = re.compile(r"^NBSEC-[A-Z]+-\d{3}$")
 
@@ -68,6 +68,30 @@ class Rule:
     @property
     def namespace(self) -> str:
         return self.id.split("-")[1]
+
+    def finding(
+        self,
+        location: Location,
+        evidence: str = "",
+        *,
+        title: str | None = None,
+        severity: Severity | str | None = None,
+        confidence: Confidence | str | None = None,
+        tags: tuple[str, ...] = (),
+    ) -> Finding:
+        """A Finding of this rule: its id, remediation and references; title, severity and confidence
+        default to the rule's where a producer has nothing more specific to say."""
+        return Finding(
+            rule_id=self.id,
+            title=title or self.title,
+            severity=Severity.parse(severity) if severity else self.severity,
+            confidence=Confidence.parse(confidence) if confidence else self.confidence,
+            location=location,
+            evidence=evidence,
+            remediation=self.remediation,
+            references=self.references,
+            tags=tags,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {

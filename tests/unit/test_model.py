@@ -218,3 +218,21 @@ def test_schema_allows_only_inline_png_images(report_schema: dict[str, Any], src
     grid = Figure("grid", "Examples", "image-grid", {"rows": [{"images": [{"src": src}]}]})
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(Report(figures=[grid]).to_dict(), report_schema)
+
+
+def test_a_rules_finding_carries_its_text_and_takes_specific_overrides() -> None:
+    from nbsec.model import Location, Reference, Rule
+
+    rule = Rule(
+        "NBSEC-ADV-900", "Generic title", Severity.HIGH, "adversarial", "d", "fix it", (Reference("CWE", "CWE-1"),)
+    )
+    plain = rule.finding(Location("m.pt"), "seen")
+    assert (plain.rule_id, plain.title, plain.severity, plain.confidence) == (rule.id, rule.title, "high", "high")
+    assert (plain.remediation, plain.references, plain.evidence) == ("fix it", rule.references, "seen")
+    specific = rule.finding(Location("m.pt"), title="Specific", severity="low", confidence="medium", tags=("t",))
+    assert (specific.title, specific.severity, specific.confidence, specific.tags) == (
+        "Specific",
+        "low",
+        "medium",
+        ("t",),
+    )

@@ -24,10 +24,10 @@ RUNS = 3
 
 
 def build_report() -> object:
-    from nbsec.compliance.rules_index import load_rules
+    from nbsec.rule_catalogue import load_catalogue
     from nbsec.model import Check, Confidence, Finding, Location, Report
 
-    rules = load_rules().rules
+    rules = load_catalogue().rules
     findings = [
         Finding(
             rule_id=rule.id,
@@ -58,12 +58,12 @@ def _median(fn: object) -> float:
 def main() -> dict[str, object]:
     from nbsec.compliance import COMPLIANCE_FRAMEWORKS, map_report
     from nbsec.compliance.render import render
-    from nbsec.compliance.rules_index import load_rules
+    from nbsec.rule_catalogue import load_catalogue
     from nbsec.model import Report
 
     report = build_report()
     assert isinstance(report, Report)
-    rules = load_rules().rules
+    rules = load_catalogue().rules
     figures: dict[str, object] = {"findings": FINDINGS, "checks": len(report.checks), "rules": len(rules)}
     for key in COMPLIANCE_FRAMEWORKS:
         map_report(report, key, rules=rules)  # warm: catalogue read once per process

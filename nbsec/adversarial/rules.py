@@ -164,15 +164,3 @@ RULES: tuple[Rule, ...] = (
     BACKDOOR_TRIGGER,
     MEMBERSHIP_LEAK,
 )
-
-
-def register_rules() -> tuple[Rule, ...]:
-    """Add these rules to the catalogue (idempotent)."""
-    from nbsec.model import register_rule
-
-    for rule in RULES:
-        register_rule(rule)
-    return RULES
-
-
-register_rules()

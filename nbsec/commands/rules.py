@@ -33,9 +33,9 @@ Examples:
 
 
 def _catalogue() -> list[Rule]:
-    from nbsec.catalogue import load_catalogue
+    from nbsec.rule_catalogue import all_rules
 
-    return load_catalogue()
+    return all_rules()
 
 
 @cli.command("rules", help=RULES_HELP, short_help="List the rules nbsec checks.")
@@ -66,7 +66,7 @@ Examples:
 @cli.command("explain", help=EXPLAIN_HELP, short_help="Explain one rule and how to fix it.")
 @click.argument("rule_id")
 def explain_command(rule_id: str) -> None:
-    from nbsec.model import get_rule
+    from nbsec.rule_catalogue import get_rule
 
     rules = _catalogue()
     rule = get_rule(rule_id)

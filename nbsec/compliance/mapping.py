@@ -261,15 +261,15 @@ def _group(cat: Catalogue, item: Item) -> Item | None:
 def map_report(report: Report, framework: str, *, rules: Iterable[Rule] | None = None) -> ComplianceResult:
     """The compliance table of `report` for `framework` (a key such as 'nist-ai-rmf', or its name).
 
-    `rules` defaults to every rule nbsec has (nbsec.compliance.rules_index.load_rules).
+    `rules` defaults to every rule nbsec has (`nbsec.rule_catalogue`).
     """
     cat = compliance_catalogue(framework)
     failures: list[tuple[str, str]] = []
     if rules is None:
-        from nbsec.compliance.rules_index import load_rules
+        from nbsec.rule_catalogue import load_catalogue
 
-        index = load_rules()
-        rules, failures = index.rules, list(index.failures)
+        catalogue = load_catalogue()
+        rules, failures = catalogue.rules, list(catalogue.failures)
     by_id = {rule.id: rule for rule in rules}
     mapper = _Mapper(cat, by_id)
     for finding in report.findings:

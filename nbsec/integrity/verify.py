@@ -56,12 +56,10 @@ class _Verifier:
     """Compares one tree against one manifest and fills one Report."""
 
     def __init__(self, root: Path, manifest: Manifest, display: str, manifest_label: str) -> None:
-        from nbsec.model import register_rule
         from nbsec.scanners.artifacts.rules import MANIFEST_MISMATCH, MANIFEST_SIGNATURE
 
-        # The reporters look rules up by id (SARIF rule metadata); registering twice is a no-op.
-        self.mismatch: Rule = register_rule(MANIFEST_MISMATCH)
-        self.signature: Rule = register_rule(MANIFEST_SIGNATURE)
+        self.mismatch: Rule = MANIFEST_MISMATCH
+        self.signature: Rule = MANIFEST_SIGNATURE
         self.root = root
         self.manifest = manifest
         self.algorithm: str = manifest["algorithm"]

@@ -9,7 +9,7 @@ training data). Samples describe a lineage store state (the tests build each).
 
 from __future__ import annotations
 
-from nbsec.model import Confidence, Reference, Rule, Severity, reference, register_rule
+from nbsec.model import Confidence, Reference, Rule, Severity, reference
 
 SCANNER = "lineage"
 CATEGORY = "lineage"
@@ -38,20 +38,18 @@ def _rule(
     clean: str,
     confidence: Confidence = Confidence.HIGH,
 ) -> Rule:
-    return register_rule(
-        Rule(
-            id=f"NBSEC-LIN-{number:03d}",
-            title=title,
-            severity=severity,
-            category=CATEGORY,
-            description=description,
-            remediation=remediation,
-            references=references,
-            confidence=confidence,
-            sample_trigger=trigger,
-            sample_clean=clean,
-            scanner=SCANNER,
-        )
+    return Rule(
+        id=f"NBSEC-LIN-{number:03d}",
+        title=title,
+        severity=severity,
+        category=CATEGORY,
+        description=description,
+        remediation=remediation,
+        references=references,
+        confidence=confidence,
+        sample_trigger=trigger,
+        sample_clean=clean,
+        scanner=SCANNER,
     )
 
 

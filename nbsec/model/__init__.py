@@ -14,7 +14,7 @@ from nbsec.model.report import (
     Target,
     utc_now_iso,
 )
-from nbsec.model.taxonomy import RULE_ID_PATTERN, Rule, all_rules, get_rule, reference, register_rule
+from nbsec.model.taxonomy import RULE_ID_PATTERN, Rule, reference
 
 __all__ = [
     "REPORT_MIME_TYPE",
@@ -34,11 +34,8 @@ __all__ = [
     "Severity",
     "Suppressed",
     "Target",
-    "all_rules",
-    "get_rule",
     "reference",
     "utc_now_iso",
-    "register_rule",
 ]
 
 

@@ -1,13 +1,13 @@
-"""The rule catalogue and the framework identifiers findings point at.
+"""Rules and the framework identifiers findings point at.
 
-Scanners declare their rules here; `nbsec rules` and `nbsec explain` read them,
-SARIF writes them as `tool.driver.rules`, and a contract test checks every one.
+A Rule is data: rule modules list theirs in a `RULES` tuple and `nbsec.rule_catalogue`
+collects them (the model keeps no registry). `Rule.finding` is how every Finding is made.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -78,9 +78,16 @@ class Rule:
         severity: Severity | str | None = None,
         confidence: Confidence | str | None = None,
         tags: tuple[str, ...] = (),
+        remediation: str | None = None,
+        references: Sequence[Reference] | None = None,
     ) -> Finding:
-        """A Finding of this rule: its id, remediation and references; title, severity and confidence
-        default to the rule's where a producer has nothing more specific to say."""
+        """A Finding of this rule: the one way nbsec builds a Finding.
+
+        The id always comes from the rule. Title, severity, confidence, remediation and
+        references default to the rule's; a producer overrides one only when it knows
+        something more specific (an advisory's own references, a threat's residual risk,
+        the fixed version to upgrade to).
+        """
         return Finding(
             rule_id=self.id,
             title=title or self.title,
@@ -88,8 +95,8 @@ class Rule:
             confidence=Confidence.parse(confidence) if confidence else self.confidence,
             location=location,
             evidence=evidence,
-            remediation=self.remediation,
-            references=self.references,
+            remediation=self.remediation if remediation is None else remediation,
+            references=self.references if references is None else tuple(references),
             tags=tags,
         )
 
@@ -105,25 +112,3 @@ class Rule:
             "remediation": self.remediation,
             "references": [r.to_dict() for r in self.references],
         }
-
-
-_RULES: dict[str, Rule] = {}
-
-
-def register_rule(rule: Rule) -> Rule:
-    """Add a rule to the catalogue; ids are unique and never reused."""
-    if not RULE_ID_PATTERN.match(rule.id):
-        raise ValueError(f"rule id {rule.id!r} must look like NBSEC-XX-001")
-    existing = _RULES.get(rule.id)
-    if existing is not None and existing != rule:
-        raise ValueError(f"rule id {rule.id} is already registered by {existing.scanner!r}")
-    _RULES[rule.id] = rule
-    return rule
-
-
-def get_rule(rule_id: str) -> Rule | None:
-    return _RULES.get(rule_id.strip().upper())
-
-
-def all_rules() -> list[Rule]:
-    return sorted(_RULES.values(), key=lambda r: r.id)

@@ -25,11 +25,13 @@ def suppression_reason(reason: str) -> str:
     return SUPPRESSION_REASONS.get(reason, reason)
 
 
-def load_rule_catalogue() -> None:
-    """Scanners register their rules when loaded; a report read back from JSON may come before that."""
-    try:
-        from nbsec.catalogue import load_catalogue
+def rule_catalogue_problems() -> list[str]:
+    """Load the rule catalogue (SARIF and JUnit read rule metadata from it) and say what it could not load.
 
-        load_catalogue()
-    except Exception:  # noqa: BLE001 - without the catalogue, reporters fall back to the findings' own text
-        pass
+    A built-in rule module that fails to import is a bug and raises; a scanner plugin whose rules
+    could not be loaded is returned here, so the reporter can say so instead of silently rendering
+    those findings without their rule's description and help.
+    """
+    from nbsec.rule_catalogue import load_catalogue
+
+    return [f"rule metadata of {name} could not be loaded: {error}" for name, error in load_catalogue().failures]

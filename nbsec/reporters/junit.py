@@ -19,8 +19,9 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from nbsec.model import Finding, Report, ScanError, Suppressed, get_rule
-from nbsec.reporters._common import load_rule_catalogue, suppression_reason
+from nbsec.model import Finding, Report, ScanError, Suppressed
+from nbsec.reporters._common import suppression_reason
+from nbsec.rule_catalogue import get_rule
 
 ENGINE_SUITE = "nbsec"
 
@@ -95,7 +96,6 @@ def to_element(report: Report) -> ET.Element:
 
 
 def _cases(report: Report) -> list[_Case]:
-    load_rule_catalogue()
     cases = [_Case(c.scanner, c.target, c.status, c.detail) for c in report.checks]
     by_key = {(c.scanner, c.target): c for c in cases}
 

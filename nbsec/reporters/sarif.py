@@ -22,8 +22,9 @@ from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any
 from urllib.parse import quote
 
-from nbsec.model import Finding, Location, Reference, Report, Rule, ScanError, Severity, get_rule
-from nbsec.reporters._common import load_rule_catalogue, reference_label, suppression_reason
+from nbsec.model import Finding, Location, Reference, Report, Rule, ScanError, Severity
+from nbsec.reporters._common import reference_label, rule_catalogue_problems, suppression_reason
+from nbsec.rule_catalogue import get_rule
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
@@ -57,7 +58,7 @@ def render(report: Report) -> str:
 
 def to_sarif(report: Report) -> dict[str, Any]:
     """The SARIF log as a dict (what `render` serializes)."""
-    load_rule_catalogue()
+    catalogue_problems = rule_catalogue_problems()
     all_findings = [*report.findings, *(s.finding for s in report.suppressed)]
     rule_ids = sorted({f.rule_id for f in all_findings})
     index = {rule_id: i for i, rule_id in enumerate(rule_ids)}
@@ -85,7 +86,7 @@ def to_sarif(report: Report) -> dict[str, Any]:
                 "rules": rules,
             }
         },
-        "invocations": [_invocation(report)],
+        "invocations": [_invocation(report, catalogue_problems)],
         # nbsec's Location columns count code points, not SARIF's default UTF-16 units.
         "columnKind": "unicodeCodePoints",
         "results": results,
@@ -284,11 +285,17 @@ def _result_properties(finding: Finding) -> dict[str, Any]:
 # -- invocation -------------------------------------------------------------------
 
 
-def _invocation(report: Report) -> dict[str, Any]:
+def _invocation(report: Report, catalogue_problems: list[str]) -> dict[str, Any]:
     invocation: dict[str, Any] = {
         "executionSuccessful": not report.errors,
         "toolExecutionNotifications": [_notification(e, report) for e in report.errors],
     }
+    if catalogue_problems:
+        # Findings of these rules still carry their own title and remediation; their rule descriptors
+        # lack the catalogue's description. Say so where a SARIF viewer shows configuration problems.
+        invocation["toolConfigurationNotifications"] = [
+            {"level": "warning", "message": {"text": text}} for text in catalogue_problems
+        ]
     if report.started_at:
         invocation["startTimeUtc"] = report.started_at
     if report.finished_at:

@@ -15,7 +15,7 @@ from importlib import metadata
 from typing import ClassVar
 
 from nbsec.config import Config
-from nbsec.model import Finding, Rule, ScanError, Suppressed, register_rule
+from nbsec.model import Finding, Rule, ScanError, Suppressed
 from nbsec.targets import FileTarget
 
 ENTRY_POINT_GROUP = "nbsec.scanners"
@@ -56,15 +56,13 @@ _loaded = False
 
 
 def register(scanner: type[Scanner]) -> type[Scanner]:
-    """Add a scanner class (usable as a decorator); its rules join the catalogue."""
+    """Add a scanner class (usable as a decorator); `nbsec.rule_catalogue` lists its rules."""
     if not getattr(scanner, "name", ""):
         raise ValueError(f"{scanner.__qualname__} has no `name`")
     existing = _REGISTRY.get(scanner.name)
     if existing is not None and existing is not scanner:
         raise ValueError(f"a scanner named {scanner.name!r} is already registered ({existing.__module__})")
     _REGISTRY[scanner.name] = scanner
-    for rule in scanner.rules:
-        register_rule(rule)
     return scanner
 
 

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from nbsec.model import Confidence, Finding, Location, Severity, Suppressed
+from nbsec.model import Confidence, Finding, Location, Rule, Severity, Suppressed
 from nbsec.scanners.base import Note, Scanner, ScanResult, register
 from nbsec.supply_chain.rules import REQUIREMENTS_NAME, RULES, SCANNER, UNDECLARED, UNHASHED, UNPINNED
 from nbsec.suppress import inline_ignores, is_ignored
@@ -88,17 +88,14 @@ class DependencyScanner(Scanner):
             problem = _pin_problem(dep, pyproject, pinned_by or set())
             if problem is not None:
                 severity, text = problem
-                yield self._finding(target, dep, UNPINNED.id, severity, text)
+                yield self._finding(target, dep, UNPINNED, severity, text)
             if not pyproject and not dep.constraint and not dep.hashes and not dep.url_hash_pinned:
                 unhashed += 1
                 if hashed:  # pip's hash-checking mode is on: this line fails the install
-                    yield self._finding(target, dep, UNHASHED.id, UNHASHED.severity, f"{dep.raw} (no --hash)")
+                    yield self._finding(target, dep, UNHASHED, UNHASHED.severity, f"{dep.raw} (no --hash)")
         if unhashed and not hashed:
             evidence = f"{unhashed} requirement(s), none with --hash"
-            yield Finding(
-                UNHASHED.id, UNHASHED.title, UNHASHED.severity, UNHASHED.confidence, Location(target.display),
-                evidence, UNHASHED.remediation, UNHASHED.references,
-            )  # fmt: skip
+            yield UNHASHED.finding(Location(target.display), evidence)
         yield Note(f"advisories: {len(db.advisories)} ({', '.join(s.name for s in db.sources)}), dated {db.date}")
 
     def _location(self, target: FileTarget, dep: Dependency) -> Location:
@@ -112,13 +109,9 @@ class DependencyScanner(Scanner):
         return Location(shown, line=dep.line or None)
 
     def _finding(
-        self, target: FileTarget, dep: Dependency, rule_id: str, severity: Severity, evidence: str
+        self, target: FileTarget, dep: Dependency, rule: Rule, severity: Severity, evidence: str
     ) -> Finding | Suppressed:
-        rule = next(r for r in RULES if r.id == rule_id)
-        finding = Finding(
-            rule.id, rule.title, severity, rule.confidence, self._location(target, dep), evidence,
-            rule.remediation, rule.references,
-        )  # fmt: skip
+        finding = rule.finding(self._location(target, dep), evidence, severity=severity)
         return _suppressible(finding, dep.comment)
 
     def _scan_notebook(self, target: FileTarget) -> Iterator[ScanResult]:
@@ -147,13 +140,16 @@ class DependencyScanner(Scanner):
                 sorted(p.relative_to(declared.root).as_posix() for p in declared.files)
             )
             line_text = imp.unit.source.splitlines()[imp.line - 1] if imp.unit.source else ""
-            finding = Finding(
-                UNDECLARED.id, UNDECLARED.title, UNDECLARED.severity,
-                UNDECLARED.confidence if installed else Confidence.LOW,
-                Location(target.display, cell=imp.unit.cell, cell_id=imp.unit.cell_id,
-                         execution_count=imp.unit.execution_count, line=imp.line, column=imp.column),
-                evidence, UNDECLARED.remediation, UNDECLARED.references,
-            )  # fmt: skip
+            location = Location(
+                target.display,
+                cell=imp.unit.cell,
+                cell_id=imp.unit.cell_id,
+                execution_count=imp.unit.execution_count,
+                line=imp.line,
+                column=imp.column,
+            )
+            # An import of a module that is not installed may be a local name nbsec cannot see: less sure.
+            finding = UNDECLARED.finding(location, evidence, confidence=None if installed else Confidence.LOW)
             ignored = inline_ignores(line_text) | imp.unit.ignore
             yield Suppressed(finding, "inline") if is_ignored(UNDECLARED.id, ignored) else finding
 

@@ -65,15 +65,12 @@ def vulnerability_finding(match: Match, location: Location) -> Finding:
         *(Reference("CVE", c, f"https://nvd.nist.gov/vuln/detail/{c}") for c in match.advisory.cve_ids),
         *VULNERABLE.references,
     ]
-    return Finding(
-        rule_id=VULNERABLE.id,
-        title=VULNERABLE.title,
+    return VULNERABLE.finding(
+        location,
+        match_evidence(match),
         severity=severity,
-        confidence=VULNERABLE.confidence,
-        location=location,
-        evidence=match_evidence(match),
         remediation=remediation,
-        references=tuple(refs),
+        references=refs,
         tags=("advisory:" + match.advisory.id,),
     )
 
@@ -84,15 +81,8 @@ def stale_database_finding(db: AdvisoryDatabase, location: Location) -> Finding 
     if age is None or age <= STALE_AFTER_DAYS:
         return None
     names = ", ".join(s.name for s in db.sources)
-    return Finding(
-        rule_id=STALE_DATABASE.id,
-        title=STALE_DATABASE.title,
-        severity=STALE_DATABASE.severity,
-        confidence=STALE_DATABASE.confidence,
-        location=location,
-        evidence=f"advisory data dated {db.date} ({age} days old; sources: {names}); to update: {UPDATE_HINT}",
-        remediation=STALE_DATABASE.remediation,
-        references=STALE_DATABASE.references,
+    return STALE_DATABASE.finding(
+        location, f"advisory data dated {db.date} ({age} days old; sources: {names}); to update: {UPDATE_HINT}"
     )
 
 

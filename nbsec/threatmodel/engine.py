@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from nbsec.model import Check, Confidence, Finding, Location, Metric, Reference, Report, Suppressed
 from nbsec.threatmodel.conditions import FlowWhen, Graph, When, describe
-from nbsec.threatmodel.library import CUSTOM_THREAT, THREAT_RULES
+from nbsec.threatmodel.library import CATALOGUE_RULE, CUSTOM_THREAT, THREAT_RULES
 from nbsec.threatmodel.model import Element, Flow, ThreatEntry, ThreatModel
 from nbsec.threatmodel.risk import Risk, residual
 from nbsec.threatmodel.threatrule import SCANNER, ThreatRule
@@ -192,13 +192,14 @@ def finding_for(threat: Threat, path: str) -> Finding:
         evidence = f"[{threat.custom_id}] {evidence}"
     if threat.note:
         evidence += f" | note: {threat.note}"
-    return Finding(
-        rule_id=threat.rule_id,
+    # The residual risk (after the declared controls) is the severity; a custom threat's own
+    # mitigation is its remediation.
+    return CATALOGUE_RULE[threat.rule_id].finding(
+        Location(path=path, line=threat.line, element=threat.target or None),
+        evidence,
         title=threat.title,
         severity=threat.residual.severity,
         confidence=threat.confidence,
-        location=Location(path=path, line=threat.line, element=threat.target or None),
-        evidence=evidence,
         remediation=threat.remediation,
         references=threat.references,
         tags=tuple(tags),

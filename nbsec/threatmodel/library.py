@@ -6,7 +6,7 @@ scanner registry, `nbsec rules` and the loader import it without YAML or plotly.
 
 from __future__ import annotations
 
-from nbsec.model import Confidence, Rule, Severity, reference, register_rule
+from nbsec.model import Confidence, Rule, Severity, reference
 from nbsec.threatmodel import library_llm, library_ml, library_ops
 from nbsec.threatmodel.threatrule import CATEGORY, SCANNER, ThreatRule, sample
 
@@ -47,6 +47,7 @@ CUSTOM_THREAT = Rule(
     ),
 )
 
-CATALOGUE: tuple[Rule, ...] = (*(rule.catalogue_rule() for rule in THREAT_RULES), CUSTOM_THREAT)
-for _rule in CATALOGUE:
-    register_rule(_rule)
+# What the rule catalogue lists (nbsec.rule_catalogue): one Rule per threat, and the custom-threat rule.
+RULES: tuple[Rule, ...] = (*(rule.catalogue_rule() for rule in THREAT_RULES), CUSTOM_THREAT)
+# Catalogue Rule by id: what a threat's Finding is built from (`Rule.finding`).
+CATALOGUE_RULE: dict[str, Rule] = {rule.id: rule for rule in RULES}

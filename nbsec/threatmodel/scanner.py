@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from nbsec.model import ScanError
 from nbsec.scanners.base import Note, Scanner, ScanResult, register
 from nbsec.targets import THREAT_MODEL, FileTarget
-from nbsec.threatmodel.library import CATALOGUE
+from nbsec.threatmodel.library import RULES
 from nbsec.threatmodel.threatrule import SCANNER
 
 
@@ -24,7 +24,7 @@ class ThreatModelScanner(Scanner):
     name = SCANNER
     description = "Threat models (nbsec YAML): AI threat library, risk and review status"
     kinds = frozenset({THREAT_MODEL})
-    rules = CATALOGUE
+    rules = RULES
 
     def scan(self, target: FileTarget) -> Iterator[ScanResult]:
         from nbsec.errors import NbsecError

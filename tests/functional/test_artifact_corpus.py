@@ -21,7 +21,8 @@ import pytest
 import torch  # noqa: F401  (CI installs torch: the torch samples must run here, never be skipped)
 
 import nbsec
-from nbsec.model import Finding, Report, Rule, Severity, all_rules
+from nbsec.model import Finding, Report, Rule, Severity
+from nbsec.rule_catalogue import all_rules
 from nbsec.scanners import registry
 
 SEVERE = {Severity.HIGH, Severity.CRITICAL}

@@ -12,8 +12,8 @@ from click.testing import CliRunner, Result
 
 from nbsec.cli import cli
 from nbsec.compliance import COMPLIANCE_FRAMEWORKS, catalogue, crosswalk
-from nbsec.compliance.rules_index import load_rules
 from nbsec.demo import build_demo
+from nbsec.rule_catalogue import load_catalogue
 
 
 def invoke(*args: object, input: str | None = None) -> Result:
@@ -58,7 +58,7 @@ def rows_reached(framework: str, rule_id: str, refs: set[tuple[str, str]]) -> se
 
 def expected_rows(report: dict[str, Any], framework: str) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
     """(row id -> rule ids with findings, row id -> rule ids that ran clean), from the report JSON alone."""
-    rules = {rule.id: rule for rule in load_rules().rules}
+    rules = {rule.id: rule for rule in load_catalogue().rules}
     findings: dict[str, set[str]] = {}
     for finding in report["findings"]:
         refs = {(r["framework"], r["id"]) for r in finding["references"]}

@@ -2,10 +2,8 @@
 
 Two sources of references, so nothing escapes:
 
-1. every Rule in the catalogue once every module that registers rules is imported
-   (`nbsec.compliance.rules_index.load_rules`: the scanner registry, plus every module
-   named rules.py / *_rules.py or calling `register_rule(`, in every nbsec package;
-   done in a child process so this test module does not change other modules' catalogue);
+1. every Rule in the one rule catalogue (`nbsec.rule_catalogue.load_catalogue`: the rule
+   modules it lists, plus scanner plugins' rules);
 2. every `reference("FW", "ID")` / `Reference("FW", "ID")` literal anywhere in the nbsec
    source (an AST scan), so findings built outside a Rule are covered too.
 """
@@ -16,10 +14,7 @@ import ast
 import hashlib
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -34,32 +29,13 @@ from nbsec.compliance import (
     framework_key,
 )
 from nbsec.compliance.atlas_source import AtlasFormatError, atlas_catalogue
-from nbsec.compliance.rules_index import rule_module_names
+from nbsec.rule_catalogue import RULE_MODULES, load_catalogue
 
 PACKAGE = Path(nbsec.__file__).resolve().parent
 DATA = PACKAGE / "data" / "frameworks"
 
-# Loading every rule module registers rules process-wide; other test modules collect `all_rules()` for
-# contracts that assume only the scanners' rules. So the full catalogue is loaded in a child process.
-_PROBE = """
-import json
-from nbsec.compliance.rules_index import load_rules
-index = load_rules()
-print(json.dumps({
-    "modules": list(index.modules),
-    "failures": [list(f) for f in index.failures],
-    "rules": [{"id": r.id, "references": [[x.framework, x.id] for x in r.references]} for r in index.rules],
-}))
-"""
-
-
-def _load_rules_elsewhere() -> dict[str, Any]:
-    out = subprocess.run([sys.executable, "-c", _PROBE], capture_output=True, text=True, check=True, timeout=120)
-    data: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
-    return data
-
-
-INDEX = _load_rules_elsewhere()
+CATALOGUE = load_catalogue()
+RULES = [{"id": r.id, "references": [[x.framework, x.id] for x in r.references]} for r in CATALOGUE.rules]
 
 # -- the data files and their recorded hashes ---------------------------------------------------
 
@@ -252,7 +228,6 @@ def test_atlas_transform_inherits_tactics_and_filters_the_lifecycle_bug() -> Non
 
 
 def test_every_crosswalk_id_is_real_and_every_entry_says_why() -> None:
-    import json
 
     entries = json.loads((DATA / "crosswalk.json").read_text())["entries"]
     assert {(e["framework"], e["id"]) for e in entries} == set(crosswalk())
@@ -268,20 +243,20 @@ def test_every_crosswalk_id_is_real_and_every_entry_says_why() -> None:
 # -- THE check, part 1: every rule's references ----------------------------------------------------
 
 
-def test_every_rule_module_imports() -> None:
-    assert INDEX["failures"] == [], INDEX["failures"]
-    assert {"nbsec.scanners.artifacts.rules", "nbsec.scanners.notebook.rules"} <= set(INDEX["modules"])
+def test_the_catalogue_loads_without_failures() -> None:
+    assert CATALOGUE.failures == ()
+    assert {"nbsec.scanners.artifacts.rules", "nbsec.scanners.notebook.rules"} <= set(RULE_MODULES)
 
 
 def test_rules_of_every_feature_package_present_are_loaded() -> None:
-    namespaces = {rule["id"].split("-")[1] for rule in INDEX["rules"]}
+    namespaces = {rule["id"].split("-")[1] for rule in RULES}
     assert {"ART", "NB", "DEP"} <= namespaces
     features = {"threatmodel": "TM", "adversarial": "ADV", "lineage": "LIN"}
     present = {ns for package, ns in features.items() if (PACKAGE / package / "__init__.py").is_file()}
     assert present <= namespaces, f"a feature package is on disk but registered no rules: {present - namespaces}"
 
 
-RULE_REFERENCES = sorted({(rule["id"], fw, ident) for rule in INDEX["rules"] for fw, ident in rule["references"]})
+RULE_REFERENCES = sorted({(rule["id"], fw, ident) for rule in RULES for fw, ident in rule["references"]})
 
 
 @pytest.mark.parametrize(("rule_id", "framework", "ident"), RULE_REFERENCES, ids=lambda v: str(v))
@@ -352,12 +327,3 @@ def test_source_reference_exists_in_its_catalogue(where: str, line: int, framewo
     problem = check_reference(framework, ident)
     assert problem is None, f"nbsec/{where}:{line}: {problem}"
 
-
-def test_rule_module_discovery_skips_surfaces_and_finds_registering_modules(tmp_path: Path) -> None:
-    (tmp_path / "feature").mkdir()
-    (tmp_path / "feature" / "library.py").write_text("register_rule(Rule(...))\n")
-    (tmp_path / "feature" / "extra_rules.py").write_text("X = 1\n")
-    (tmp_path / "feature" / "engine.py").write_text("import torch\n")
-    (tmp_path / "commands").mkdir()
-    (tmp_path / "commands" / "rules.py").write_text("register_rule(x)\n")
-    assert rule_module_names(tmp_path) == ["nbsec.feature.extra_rules", "nbsec.feature.library"]

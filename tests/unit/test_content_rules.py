@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 import nbsec
-from nbsec.model import Rule, all_rules
+from nbsec.model import Rule
+from nbsec.rule_catalogue import all_rules
 from nbsec.scanners import registry
 
 

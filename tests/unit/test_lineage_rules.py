@@ -11,7 +11,8 @@ import pytest
 from nbsec import lineage
 from nbsec.lineage import rules
 from nbsec.lineage.verifier import verify_store
-from nbsec.model import Report, get_rule
+from nbsec.model import Report
+from nbsec.rule_catalogue import get_rule
 
 STORE = Path(".nbsec") / "lineage.db"
 

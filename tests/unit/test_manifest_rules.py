@@ -14,7 +14,8 @@ from nbsec.integrity import (
     verify_manifest,
     write_manifest,
 )
-from nbsec.model import Report, get_rule
+from nbsec.model import Report
+from nbsec.rule_catalogue import get_rule
 from nbsec.scanners import registry
 
 

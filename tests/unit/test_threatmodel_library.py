@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from nbsec import threatmodel as tm
-from nbsec.model import get_rule
+from nbsec.rule_catalogue import get_rule
 from nbsec.scanners import registry
-from nbsec.threatmodel.library import CATALOGUE, CUSTOM_THREAT, THREAT_RULES
+from nbsec.threatmodel.library import CUSTOM_THREAT, RULES, THREAT_RULES
 from nbsec.threatmodel.threatrule import ThreatRule
 from nbsec.threatmodel.vocabulary import CONTROLS
 
@@ -106,7 +106,7 @@ def test_most_rules_have_a_control_that_an_nbsec_check_tests() -> None:
 
 def test_catalogue_rules_are_registered_under_the_threat_model_scanner() -> None:
     assert "threat-model" in registry()
-    for rule in CATALOGUE:
+    for rule in RULES:
         registered = get_rule(rule.id)
         assert registered is not None and registered.scanner == "threat-model"
         assert registered.sample_trigger and registered.sample_clean and registered.references

@@ -72,17 +72,8 @@ class Walk:
         return Context(display=self.display, member=member, folder=self.folder, limits=self.limits)
 
     def finding(self, issue: Issue, member: str | None) -> Finding:
-        rule = issue.rule
-        return Finding(
-            rule_id=rule.id,
-            title=rule.title,
-            severity=issue.severity or rule.severity,
-            confidence=issue.confidence or rule.confidence,
-            location=Location(path=self.display, member=member, offset=issue.offset),
-            evidence=issue.evidence,
-            remediation=rule.remediation,
-            references=rule.references,
-        )
+        location = Location(path=self.display, member=member, offset=issue.offset)
+        return issue.rule.finding(location, issue.evidence, severity=issue.severity, confidence=issue.confidence)
 
     def error(self, member: str | None, message: str, hint: str) -> ScanError:
         where = f"{self.display}!{member}" if member else self.display

@@ -57,24 +57,18 @@ def code_finding(display: str, item: UnitHit) -> Finding | Suppressed:
     """A Finding for an unsafe-code hit (Suppressed when the cell or the line says so)."""
     hit, unit = item.hit, item.unit
     rule = hit.rule
-    finding = Finding(
-        rule_id=rule.id,
-        title=rule.title,
-        severity=hit.severity or rule.severity,
-        confidence=hit.confidence or rule.confidence,
-        location=Location(
-            path=display,
-            cell=unit.cell,
-            cell_id=unit.cell_id,
-            execution_count=unit.execution_count,
-            line=item.line,
-            column=item.column,
-            end_line=item.end_line,
-            end_column=item.end_column,
-        ),
-        evidence=f"{item.snippet}  # {hit.message}",
-        remediation=rule.remediation,
-        references=rule.references,
+    location = Location(
+        path=display,
+        cell=unit.cell,
+        cell_id=unit.cell_id,
+        execution_count=unit.execution_count,
+        line=item.line,
+        column=item.column,
+        end_line=item.end_line,
+        end_column=item.end_column,
+    )
+    finding = rule.finding(
+        location, f"{item.snippet}  # {hit.message}", severity=hit.severity, confidence=hit.confidence
     )
     if is_ignored(rule.id, unit.ignore):
         return Suppressed(finding, "cell-metadata")

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from nbsec.model import Finding, Location, ScanError, Suppressed
 from nbsec.redact import snippet
 from nbsec.scanners.base import Scanner, ScanResult, register
-from nbsec.scanners.notebook.content_rules import CONTENT_RULES, SCANNER
+from nbsec.scanners.notebook.content_rules import RULES, SCANNER
 from nbsec.scanners.notebook.detectors import Match, TextContext
 from nbsec.scanners.notebook.parts import TextPart, expand_html, notebook_parts
 from nbsec.scanners.notebook.reader import NotebookReadError, load_notebook
@@ -45,7 +45,7 @@ class NotebookContentScanner(Scanner):
     name = SCANNER
     description = "Secrets and personal data in notebooks (every part), Python and text files"
     kinds = frozenset({NOTEBOOK, PYTHON, TEXT})
-    rules = CONTENT_RULES
+    rules = RULES
 
     def scan(self, target: FileTarget) -> Iterator[ScanResult]:
         try:
@@ -137,25 +137,18 @@ def _finding(display: str, part: TextPart, match: Match, spans: list[tuple[int, 
     where = PART_LABELS.get(part.part, part.part)
     if element and element != where:
         where += f" ({element})"
-    return Finding(
-        rule_id=rule.id,
-        title=rule.title,
-        severity=match.severity or rule.severity,
-        confidence=match.confidence or rule.confidence,
-        location=Location(
-            path=display,
-            cell=part.cell,
-            cell_id=part.cell_id,
-            execution_count=part.execution_count,
-            output=part.output,
-            line=line,
-            column=column,
-            element=element,
-        ),
-        evidence=f"{match.kind} in {where}: {snippet(part.text, match.start, match.end, others=spans)}",
-        remediation=rule.remediation,
-        references=rule.references,
+    location = Location(
+        path=display,
+        cell=part.cell,
+        cell_id=part.cell_id,
+        execution_count=part.execution_count,
+        output=part.output,
+        line=line,
+        column=column,
+        element=element,
     )
+    evidence = f"{match.kind} in {where}: {snippet(part.text, match.start, match.end, others=spans)}"
+    return rule.finding(location, evidence, severity=match.severity, confidence=match.confidence)
 
 
 def _line_ignores(text: str, offset: int) -> frozenset[str]:

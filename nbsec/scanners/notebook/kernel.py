@@ -99,18 +99,12 @@ def _environment(environ: Mapping[str, str]) -> Iterator[Finding]:
             continue
         from nbsec.redact import redact
 
-        yield Finding(
-            rule_id=SECRET_IN_OUTPUT.id,
-            title=SECRET_IN_OUTPUT.title,
+        yield SECRET_IN_OUTPUT.finding(
+            Location(path=f"{KERNEL}:env", element=f"environment variable {key}"),
+            f"environment variable {key} holds a credential ({redact(value)}); any cell that prints "
+            "os.environ or a config object writes it into the notebook",
             severity=Severity.LOW,
-            confidence=SECRET_IN_OUTPUT.confidence,
-            location=Location(path=f"{KERNEL}:env", element=f"environment variable {key}"),
-            evidence=(
-                f"environment variable {key} holds a credential ({redact(value)}); any cell that prints "
-                "os.environ or a config object writes it into the notebook"
-            ),
             remediation="Keep it in the environment, but never print os.environ or objects that carry it.",
-            references=SECRET_IN_OUTPUT.references,
         )
 
 

@@ -1,0 +1,110 @@
+"""The rule catalogue: every rule nbsec can report, built from one explicit list of rule modules.
+
+`nbsec rules`, `nbsec explain`, the reporters (SARIF rule metadata, JUnit), compliance
+mapping and the rule contract tests all read this one catalogue. A rule module is a light
+module (stdlib + `nbsec.model`) whose `RULES` tuple holds its `Rule`s; importing it
+registers nothing, so which rules exist never depends on what happened to be imported.
+Scanner plugins (entry points `nbsec.scanners`) add their `Scanner.rules`.
+
+To add a rule: put the `Rule` in its family's rule module's `RULES` (or add a new module
+to `RULE_MODULES`), give it a trigger and a clean sample, and produce findings with
+`rule.finding(location, evidence)`. docs/architecture.md walks through it.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+
+from nbsec.model import RULE_ID_PATTERN, Rule
+
+# Module -> what its rules cover. Order is only the order errors are reported in.
+RULE_MODULES: dict[str, str] = {
+    "nbsec.scanners.artifacts.rules": "model files, archives, manifests",
+    "nbsec.scanners.notebook.rules": "unsafe code in notebooks and Python files",
+    "nbsec.scanners.notebook.content_rules": "secrets and personal data in notebooks and files",
+    "nbsec.supply_chain.rules": "dependencies and advisories",
+    "nbsec.threatmodel.library": "the AI threat library (threat models)",
+    "nbsec.adversarial.rules": "adversarial robustness, poisoning, privacy",
+    "nbsec.lineage.rules": "data lineage verification",
+}
+# Producers of findings that are not file scanners (they read objects and stores): a rule's
+# `scanner` names either a registered scanner or one of these.
+RUNNERS: frozenset[str] = frozenset({"adversarial", "lineage"})
+
+
+@dataclass(frozen=True)
+class RuleCatalogue:
+    """All rules by id, and the plugins whose rules could not be loaded (name, error)."""
+
+    rules: tuple[Rule, ...]
+    failures: tuple[tuple[str, str], ...] = field(default=())
+
+    def get(self, rule_id: str) -> Rule | None:
+        wanted = rule_id.strip().upper()
+        return next((rule for rule in self.rules if rule.id == wanted), None)
+
+    def ids(self) -> list[str]:
+        return [rule.id for rule in self.rules]
+
+    def by_scanner(self) -> dict[str, list[Rule]]:
+        out: dict[str, list[Rule]] = {}
+        for rule in self.rules:
+            out.setdefault(rule.scanner, []).append(rule)
+        return out
+
+
+_CATALOGUE: RuleCatalogue | None = None
+_BY_ID: dict[str, Rule] = {}
+
+
+def load_catalogue(*, reload: bool = False) -> RuleCatalogue:
+    """Every rule nbsec can report (built once per process; `reload=True` rebuilds it)."""
+    global _CATALOGUE
+    if _CATALOGUE is not None and not reload:
+        return _CATALOGUE
+    by_id: dict[str, Rule] = {}
+    for name in RULE_MODULES:
+        # A built-in rule module that fails to import is a bug in nbsec: let it raise.
+        module = importlib.import_module(name)
+        for rule in module.RULES:
+            _add(by_id, rule, name)
+    failures = _add_plugin_rules(by_id)
+    _BY_ID.clear()
+    _BY_ID.update(by_id)
+    _CATALOGUE = RuleCatalogue(tuple(sorted(by_id.values(), key=lambda r: r.id)), failures)
+    return _CATALOGUE
+
+
+def get_rule(rule_id: str) -> Rule | None:
+    """The rule with this id (case-insensitive), or None."""
+    if _CATALOGUE is None:
+        load_catalogue()
+    return _BY_ID.get(rule_id.strip().upper())
+
+
+def all_rules() -> list[Rule]:
+    return list(load_catalogue().rules)
+
+
+def _add(by_id: dict[str, Rule], rule: Rule, origin: str) -> None:
+    if not RULE_ID_PATTERN.match(rule.id):
+        raise ValueError(f"{origin}: rule id {rule.id!r} must look like NBSEC-XX-001")
+    existing = by_id.get(rule.id)
+    if existing is not None and existing != rule:
+        raise ValueError(f"{origin}: rule id {rule.id} is already used by {existing.scanner!r}; ids are never reused")
+    by_id[rule.id] = rule
+
+
+def _add_plugin_rules(by_id: dict[str, Rule]) -> tuple[tuple[str, str], ...]:
+    """Rules of scanner plugins; a plugin that fails to load is a failure, never fatal."""
+    from nbsec.scanners.base import plugin_errors, registry
+
+    failures = [(error.scanner, error.message) for error in plugin_errors()]
+    for scanner in registry().values():
+        for rule in scanner.rules:
+            try:
+                _add(by_id, rule, f"scanner {scanner.name!r} ({scanner.__module__})")
+            except ValueError as exc:
+                failures.append((scanner.name, str(exc)))
+    return tuple(failures)

@@ -11,11 +11,13 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from nbsec.errors import BaselineError
+from nbsec.errors import BaselineError, InputError
 from nbsec.model import Finding, Report, Suppressed, utc_now_iso
+from nbsec.safe_input import read_json
 
 FORMAT = "nbsec-baseline"
 VERSION = 1
+MAX_BASELINE_BYTES = 256 * 1024 * 1024  # fingerprints only: even a huge project's baseline is far smaller
 
 
 def baseline_dict(report: Report) -> dict[str, Any]:
@@ -40,16 +42,15 @@ def write_baseline(report: Report, path: str | Path) -> int:
 def read_baseline(path: str | Path) -> Counter[str]:
     """Fingerprints in a baseline, with multiplicity (the same line twice counts twice)."""
     source = Path(path)
+    hint = "re-create it with `nbsec baseline create PATH -o FILE`"
     try:
-        data = json.loads(source.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise BaselineError(
-            f"{source}: baseline file not found", "create one with `nbsec baseline create PATH -o FILE`"
-        ) from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise BaselineError(
-            f"{source}: not a readable baseline ({exc})", "re-create it with `nbsec baseline create PATH -o FILE`"
-        ) from None
+        data = read_json(source, what="baseline", hint=hint, max_bytes=MAX_BASELINE_BYTES)
+    except InputError as exc:
+        if exc.kind == "missing":
+            raise BaselineError(
+                f"{source}: baseline file not found", "create one with `nbsec baseline create PATH -o FILE`"
+            ) from None
+        raise BaselineError(exc.message, exc.hint) from None
     if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("findings"), list):
         raise BaselineError(
             f"{source}: not an nbsec baseline (expected format '{FORMAT}')",

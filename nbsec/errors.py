@@ -43,3 +43,20 @@ class TargetNotFoundError(UsageError):
 
 class BaselineError(NbsecError):
     """A baseline file is missing or not an nbsec baseline."""
+
+
+class InputError(UsageError):
+    """A file nbsec was given (or downloaded) is missing, too large, not UTF-8, not valid JSON/YAML, or hostile.
+
+    Raised by `nbsec.safe_input`. `source` names the file, `line` is 1-based when known,
+    `reason` is the problem without the file name (for callers that wrap it in their own
+    error type), and `kind` says which limit or check failed.
+    """
+
+    def __init__(self, source: str, reason: str, hint: str, *, line: int | None = None, kind: str = "invalid") -> None:
+        where = f"{source}, line {line}" if line else source
+        super().__init__(f"{where}: {reason}", hint)
+        self.source = source
+        self.reason = reason
+        self.line = line
+        self.kind = kind  # missing | unreadable | too-large | not-utf8 | syntax | too-deep | too-many-nodes | invalid

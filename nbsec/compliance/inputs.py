@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import sys
 
 from nbsec.errors import UsageError
 from nbsec.model import Report
+from nbsec.safe_input import parse_json, parse_yaml
 
 MAX_INPUT_BYTES = 256 * 1024 * 1024  # a JSON report larger than this is not one nbsec wrote
 MAX_ANSWERS_BYTES = 1024 * 1024
@@ -25,10 +25,7 @@ def read_report(path: str) -> Report:
         raise UsageError(f"{path}: cannot read the report ({exc.strerror or exc})", hint) from None
     if len(raw) > MAX_INPUT_BYTES:
         raise UsageError(f"{path}: larger than {MAX_INPUT_BYTES // 2**20} MiB; not an nbsec report", hint)
-    try:
-        data = json.loads(raw)
-    except (ValueError, RecursionError) as exc:
-        raise UsageError(f"{path}: not JSON ({exc})", hint) from None
+    data = parse_json(raw, source=path, hint=hint, max_bytes=MAX_INPUT_BYTES)  # InputError names the file and line
     if not isinstance(data, dict) or "schema_version" not in data or "findings" not in data:
         raise UsageError(f"{path}: not an nbsec JSON report (no schema_version / findings)", hint)
     try:
@@ -38,8 +35,6 @@ def read_report(path: str) -> Report:
 
 
 def read_answers(path: str) -> dict[str, object]:
-    import yaml
-
     hint = "write one with `nbsec compliance eu-ai-act-tier --template > answers.yaml` and fill it in"
     try:
         with open(path, "rb") as handle:
@@ -48,12 +43,7 @@ def read_answers(path: str) -> dict[str, object]:
         raise UsageError(f"{path}: cannot read the answers ({exc.strerror or exc})", hint) from None
     if len(raw) > MAX_ANSWERS_BYTES:
         raise UsageError(f"{path}: larger than 1 MiB; not an answers file", hint)
-    try:
-        data = yaml.safe_load(raw)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise UsageError(f"{path}: not valid YAML or JSON{where}", hint) from None
+    data = parse_yaml(raw, source=path, hint=hint, max_bytes=MAX_ANSWERS_BYTES)  # JSON is YAML too
     if not isinstance(data, dict):
         raise UsageError(f"{path}: expected a mapping of question id to answer", hint)
     return {str(k): v for k, v in data.items()}

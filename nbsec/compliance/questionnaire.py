@@ -278,7 +278,7 @@ def template() -> str:
 
 
 def to_markdown(result: TierResult) -> str:
-    from nbsec.reporters.markdown import escape_cell
+    from nbsec.escaping import md_cell as escape_cell
 
     lines = [
         f"# EU AI Act: {escape_cell(result.tier_title)}",

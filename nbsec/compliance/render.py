@@ -7,16 +7,16 @@ external URL and a Content-Security-Policy that allows only its one script.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
 from collections.abc import Iterable
 
 from nbsec.compliance.mapping import STATUSES, ComplianceResult, EvidenceHit, FindingHit, Row
 from nbsec.compliance.questionnaire import TierResult
-from nbsec.display import escape, severity_badge
-from nbsec.reporters.html import STYLE
-from nbsec.reporters.markdown import escape_cell
+from nbsec.escaping import content_security_policy, script_hash
+from nbsec.escaping import html_text as escape
+from nbsec.escaping import md_cell as escape_cell
+from nbsec.theme import PAGE_STYLE as STYLE
+from nbsec.theme import severity_badge
 
 FORMATS = ("md", "html", "json")
 STATUS_LABELS = {"findings": "findings", "evidence": "evidence", "untested": "not tested"}
@@ -141,8 +141,8 @@ SCRIPT = """
   apply();
 })();
 """
-SCRIPT_HASH = base64.b64encode(hashlib.sha256(SCRIPT.encode("utf-8")).digest()).decode("ascii")
-CSP = f"default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-{SCRIPT_HASH}'; img-src data:"
+SCRIPT_HASH = script_hash(SCRIPT)
+CSP = content_security_policy([SCRIPT])
 EXTRA_STYLE = """
 .nbsec-status-badge { color: #fff; border-radius: 3px; padding: 1px 6px; font-size: .85em; font-weight: 600;
                       white-space: nowrap; }

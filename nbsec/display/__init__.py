@@ -9,27 +9,18 @@ notebook must not become an XSS in the notebook that displays it.
 
 from __future__ import annotations
 
-import re
-from html import escape as _html_escape
 from typing import Any
 
-from nbsec.model import REPORT_MIME_TYPE, Report, Severity
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+from nbsec.escaping import html_text
+from nbsec.model import REPORT_MIME_TYPE, Report
+from nbsec.theme import severity_badge
 
 
 def escape(text: str) -> str:
-    """HTML-escape, and show control characters (NUL, ESC, ...) as \\xNN instead of passing them on."""
-    return _html_escape(_CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text))
+    """HTML-escape, and show control characters (NUL, ESC, ...) as \\xNN: nbsec.escaping, the one escaping."""
+    return html_text(text)
 
 
-SEVERITY_COLORS = {
-    "critical": "#7b1fa2",
-    "high": "#c62828",
-    "medium": "#ef6c00",
-    "low": "#1565c0",
-    "info": "#546e7a",
-}
 MAX_ROWS_INLINE = 200
 
 
@@ -47,14 +38,6 @@ def text_summary(report: Report, limit: int = 50) -> str:
     return "\n".join(lines)
 
 
-def severity_badge(severity: Severity | str, count: int | None = None) -> str:
-    value = severity.value if isinstance(severity, Severity) else str(severity)
-    color = SEVERITY_COLORS.get(value, "#546e7a")
-    label = value.upper() if count is None else f"{count} {value}"
-    return (
-        f'<span class="nbsec-sev nbsec-sev-{escape(value)}" style="background:{color};color:#fff;'
-        f'border-radius:3px;padding:1px 6px;font-size:0.85em;font-weight:600">{escape(label)}</span>'
-    )
 
 
 def findings_table_html(report: Report, limit: int | None = None) -> str:

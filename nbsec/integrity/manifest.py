@@ -48,7 +48,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
-from nbsec.errors import NbsecError, TargetNotFoundError
+from nbsec.errors import InputError, NbsecError, TargetNotFoundError
 from nbsec.integrity.hashing import (
     ALGORITHMS,
     HEX_LENGTH,
@@ -56,6 +56,7 @@ from nbsec.integrity.hashing import (
     hash_file,
 )
 from nbsec.model import utc_now_iso
+from nbsec.safe_input import read_json
 
 FORMAT = "nbsec-manifest"
 VERSION = 1
@@ -64,6 +65,7 @@ SIGNATURE_SUFFIX = ".sig"
 SCANNER = "manifest"
 SIGNATURE_SCANNER = "manifest-signature"
 SHOWN_HEX = 16  # digits of a hash shown in evidence: enough to tell two apart, short enough to read
+MAX_MANIFEST_BYTES = 1024 * 1024 * 1024  # a record is ~150 bytes: room for millions of files, not for a bomb
 
 Progress = Callable[[int, int, str], None]
 PathLike = str | os.PathLike[str]
@@ -267,28 +269,16 @@ def write_manifest(manifest: Mapping[str, Any], path: PathLike) -> Path:
 def read_manifest(path: PathLike) -> Manifest:
     """Load and validate a manifest file; ManifestError (with a hint) when it is not one."""
     label = os.fspath(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ManifestError(
-            f"{label}: no such manifest",
-            f"create one with `nbsec manifest create DIR -o {label}`, or name it with -m",
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise ManifestError(f"{label}: cannot read the manifest ({reason})", "check the path and permissions") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ManifestError(
-            f"{label}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})",
-            "the file is damaged or not a manifest; create it again with `nbsec manifest create`",
-        ) from None
-    except RecursionError:  # a hostile file nested deeper than the JSON parser can go
-        raise ManifestError(
-            f"{label}: JSON nested too deeply to read safely",
-            "the file is damaged or crafted; create it again with `nbsec manifest create`",
-        ) from None
+    hint = "the file is damaged or not a manifest; create it again with `nbsec manifest create`"
+    try:  # bounded: size, UTF-8, and nesting (a hostile file nested deeper than the JSON parser can go)
+        data = read_json(path, what="manifest", hint=hint, max_bytes=MAX_MANIFEST_BYTES)
+    except InputError as exc:
+        if exc.kind == "missing":
+            raise ManifestError(
+                f"{label}: no such manifest",
+                f"create one with `nbsec manifest create DIR -o {label}`, or name it with -m",
+            ) from None
+        raise ManifestError(exc.message, exc.hint) from None
     validate_manifest(data, label)
     result: Manifest = data
     return result

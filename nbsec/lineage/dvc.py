@@ -6,7 +6,8 @@ as weak (NBSEC-LIN-008); verify still compares a file's MD5 with today's
 content. With `rehash=True`, a file whose MD5 still matches dvc.lock also gets
 its SHA-256 recorded, so later verifications no longer rest on MD5.
 
-The file is read with yaml.safe_load and bounded in size.
+The file is read with nbsec's bounded YAML reader (safe loader; size, depth and
+alias expansion bounded): a dvc.lock may come from anyone's repository.
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ import os
 from pathlib import Path
 from typing import Any
 
-from nbsec.errors import NbsecError
+from nbsec.errors import InputError, NbsecError
 from nbsec.lineage.artifacts import HashedArtifact, hash_path, relative_to_root, role_for_path
 from nbsec.lineage.recording import build_body, commit, load_signer
 from nbsec.lineage.store import Appended, Store, open_store
 from nbsec.model import utc_now_iso
+from nbsec.safe_input import read_yaml
 
 MAX_LOCK_BYTES = 16 * 1024 * 1024
 
@@ -55,20 +57,12 @@ def _artifact(entry: dict[str, Any], base: Path, root: Path, rehash: bool) -> Ha
 
 
 def read_lock(path: Path) -> dict[str, Any]:
-    import yaml
-
     try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise DvcLockError(
-            f"{path}: cannot read it ({exc.strerror or exc})", "pass the path of a dvc.lock file"
-        ) from None
-    if size > MAX_LOCK_BYTES:
-        raise DvcLockError(f"{path}: {size} bytes is too large for a dvc.lock", "check that this is the right file")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise DvcLockError(f"{path}: not valid YAML ({exc})", "pass the dvc.lock that `dvc repro` wrote") from None
+        data = read_yaml(
+            path, what="dvc.lock", hint="pass the dvc.lock that `dvc repro` wrote", max_bytes=MAX_LOCK_BYTES
+        )
+    except InputError as exc:
+        raise DvcLockError(exc.message, exc.hint) from None
     if not isinstance(data, dict) or not isinstance(data.get("stages"), dict):
         raise DvcLockError(
             f"{path}: no `stages:` mapping, so not a dvc.lock", "pass the dvc.lock that `dvc repro` wrote"

@@ -9,18 +9,18 @@ not run a script or fetch anything.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import math
 import re
 from collections import Counter
 from collections.abc import Sequence
-from html import escape
 from typing import Any
 
-from nbsec.display import SEVERITY_COLORS, errors_html, findings_table_html, severity_badge
+from nbsec.display import errors_html, findings_table_html
+from nbsec.escaping import content_security_policy, script_hash
+from nbsec.escaping import html_text as escape
 from nbsec.model import Figure, Report, Severity, Suppressed
 from nbsec.reporters._common import reference_label, suppression_reason
+from nbsec.theme import PAGE_STYLE, SEVERITY_COLORS, severity_badge
 
 # Filters rows of the findings table by severity checkbox and by free text. No network, no eval.
 SCRIPT = """
@@ -48,38 +48,9 @@ SCRIPT = """
 })();
 """
 
-SCRIPT_HASH = base64.b64encode(hashlib.sha256(SCRIPT.encode("utf-8")).digest()).decode("ascii")
-CSP = f"default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-{SCRIPT_HASH}'; img-src data:"
+SCRIPT_HASH = script_hash(SCRIPT)
+CSP = content_security_policy([SCRIPT])
 
-STYLE = """
-:root { color-scheme: light dark; --fg: #1f2328; --bg: #fff; --muted: #656d76; --line: #d0d7de; --panel: #f6f8fa; }
-@media (prefers-color-scheme: dark) {
-  :root { --fg: #e6edf3; --bg: #0d1117; --muted: #8d96a0; --line: #30363d; --panel: #161b22; }
-}
-body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--fg); background: var(--bg);
-       margin: 0 auto; padding: 1.5rem; max-width: 1400px; }
-h1 { margin: 0 0 .25rem; font-size: 1.6rem; } h2 { font-size: 1.2rem; margin: 1.75rem 0 .5rem; }
-.meta, small { color: var(--muted); }
-.cards { display: flex; gap: .75rem; flex-wrap: wrap; margin: 1rem 0; }
-.card { border: 1px solid var(--line); border-left: 6px solid var(--sev); border-radius: 6px; padding: .5rem 1rem;
-        min-width: 6rem; background: var(--panel); }
-.card .n { font-size: 1.6rem; font-weight: 700; display: block; } .card .l { text-transform: uppercase; }
-.filters { display: flex; gap: 1rem; flex-wrap: wrap; align-items: center; margin: .5rem 0 1rem; }
-.filters input[type=search] { min-width: 20rem; padding: .3rem .5rem; }
-table { border-collapse: collapse; width: 100%; }
-th, td { border-bottom: 1px solid var(--line); padding: .4rem .5rem; vertical-align: top; text-align: left; }
-th { background: var(--panel); }
-td code { white-space: pre-wrap; word-break: break-word; }
-.nbsec-findings td:nth-child(2) code { white-space: nowrap; }
-details { border: 1px solid var(--line); border-radius: 6px; padding: .5rem 1rem; margin: 1rem 0; }
-summary { cursor: pointer; font-weight: 600; }
-.nbsec-errors { border-left: 6px solid #c62828; padding: .5rem 1rem; background: var(--panel); }
-.clean { font-size: 1.1rem; color: #2e7d32; font-weight: 600; }
-[hidden] { display: none !important; }
-.nbsec-figure { margin: 1rem 0; } .nbsec-figure svg { max-width: 100%; height: auto; }
-.nbsec-figure text { fill: var(--fg); font: 12px system-ui, sans-serif; }
-.nbsec-grid td { text-align: center; } .nbsec-grid img { image-rendering: pixelated; width: 96px; height: 96px; }
-"""
 
 
 def render(report: Report) -> str:
@@ -106,7 +77,7 @@ def render(report: Report) -> str:
         f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f'<meta name="generator" content="nbsec {escape(report.tool_version)}">\n'
-        f"<title>{escape(title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
+        f"<title>{escape(title)}</title>\n<style>{PAGE_STYLE}</style>\n</head>\n<body>\n"
         f"{body}\n<script>{SCRIPT}</script>\n</body>\n</html>\n"
     )
 

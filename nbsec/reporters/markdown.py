@@ -1,37 +1,28 @@
 """Markdown (GitHub-flavoured): for pull-request comments, job summaries ($GITHUB_STEP_SUMMARY) and wikis.
 
-Cell text is escaped for tables: `|` would end the cell and a newline the row,
-and Markdown renders inline HTML, so `<script>` in evidence must arrive as text.
+Cell text is escaped for tables (nbsec.escaping): `|` would end the cell and a
+newline the row, and Markdown renders inline HTML, so `<script>` in evidence
+must arrive as text.
 """
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from typing import Any
 
+from nbsec.escaping import md_cell, md_code
 from nbsec.model import Figure, Finding, Report
 from nbsec.reporters._common import reference_label, suppression_reason
 
-# Characters with a meaning in CommonMark/GFM inline text (and `|` in GFM tables).
-_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&#!])")
-
 
 def escape_cell(text: str) -> str:
-    """Text for a table cell: Markdown punctuation backslash-escaped, line breaks as <br>."""
-    escaped = _SPECIAL.sub(r"\\\1", text.replace("\r\n", "\n").replace("\r", "\n"))
-    return escaped.replace("\n", "<br>")
+    """Text for a table cell: Markdown punctuation escaped, `<>&` as entities, line breaks as <br>."""
+    return md_cell(text)
 
 
 def code_cell(text: str) -> str:
     """Inline code in a table cell: a fence longer than any backtick run, `|` escaped (GFM splits cells first)."""
-    flat = " ".join(text.split())
-    if not flat:
-        return ""
-    longest = max((len(run) for run in re.findall(r"`+", flat)), default=0)
-    fence = "`" * (longest + 1)
-    pad = " " if flat.startswith("`") or flat.endswith("`") else ""
-    return f"{fence}{pad}{flat.replace('|', chr(92) + '|')}{pad}{fence}"
+    return md_code(text)
 
 
 def render(report: Report) -> str:

@@ -22,6 +22,7 @@ from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any
 from urllib.parse import quote
 
+from nbsec.escaping import md_inline
 from nbsec.model import Finding, Location, Reference, Report, Rule, ScanError, Severity
 from nbsec.reporters._common import reference_label, rule_catalogue_problems, suppression_reason
 from nbsec.rule_catalogue import get_rule
@@ -50,6 +51,7 @@ LEVEL = {
 IN_SOURCE_REASONS = frozenset({"inline", "cell-metadata"})
 
 _URI_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+_WEB_URL = re.compile(r"^https?://[^\s()<>\[\]]+$")
 
 
 def render(report: Report) -> str:
@@ -124,7 +126,11 @@ def _rule_descriptor(rule_id: str, findings: list[Finding]) -> dict[str, Any]:
         "id": rule_id,
         "shortDescription": {"text": title},
         "fullDescription": {"text": description},
-        "help": {"text": _help_text(remediation, references), "markdown": _help_markdown(remediation, references)},
+        "help": {
+            "text": _help_text(remediation, references),
+            # GitHub renders help.markdown. The catalogue's text is nbsec's own Markdown; a finding's is not.
+            "markdown": _help_markdown(remediation if rule else md_inline(remediation), references),
+        },
         "defaultConfiguration": {"level": LEVEL[severity]},
         "properties": {
             "tags": _unique(t for t in tags if t),
@@ -157,8 +163,9 @@ def _help_markdown(remediation: str, references: Iterable[Reference]) -> str:
         lines.append("")
         lines.append("References:")
         for ref in refs:
-            label = reference_label(ref)
-            lines.append(f"- [{label}]({ref.url})" if ref.url else f"- {label}")
+            label = md_inline(reference_label(ref))
+            linkable = bool(ref.url) and _WEB_URL.match(ref.url or "") is not None  # a finding's url may be any text
+            lines.append(f"- [{label}]({ref.url})" if linkable else f"- {label}")
     return "\n".join(lines)
 
 

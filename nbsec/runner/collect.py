@@ -16,9 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from nbsec._version import __version__
+from nbsec.errors import InputError
 from nbsec.model import REPORT_MIME_TYPE, Check, Metric, Report, ScanError, Target, utc_now_iso
 from nbsec.runner.child import first_line
 from nbsec.runner.execute import Execution
+from nbsec.runner.params import MAX_NOTEBOOK_BYTES
+from nbsec.safe_input import parse_json, read_json
 
 RUNNER = "runner"
 INJECTED_TAG = "injected-parameters"
@@ -66,13 +69,15 @@ def reports_in(notebook: dict[str, Any], where: str) -> tuple[list[Report], list
                 continue
             payload = data[REPORT_MIME_TYPE]
             try:
-                reports.append(Report.from_dict(json.loads(payload) if isinstance(payload, str) else payload))
-            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                parsed = parse_json(payload, source="its JSON") if isinstance(payload, str) else payload
+                reports.append(Report.from_dict(parsed))
+            except (KeyError, TypeError, ValueError, AttributeError, InputError) as exc:
+                why = exc.message if isinstance(exc, InputError) else f"{type(exc).__name__}: {exc}"
                 errors.append(
                     ScanError(
                         RUNNER,
                         where,
-                        f"cell {index + 1}: a displayed Report could not be read ({type(exc).__name__}: {exc})",
+                        f"cell {index + 1}: a displayed Report could not be read ({why})",
                         "display the Report object itself (not a copy of its dict), made by the nbsec that runs it",
                     )
                 )
@@ -127,9 +132,9 @@ def failure_error(execution: Execution, original: dict[str, Any], executed: dict
 
 
 def _read(path: Path) -> dict[str, Any] | None:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    try:  # the executed notebook holds whatever the notebook's code printed: bounded like any input
+        data = read_json(path, what="executed notebook", max_bytes=MAX_NOTEBOOK_BYTES)
+    except InputError:
         return None
     return data if isinstance(data, dict) else None
 

@@ -24,6 +24,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from nbsec.errors import InputError
+from nbsec.runner.params import MAX_NOTEBOOK_BYTES
+from nbsec.safe_input import read_json
+
 DEFAULT_TIMEOUT_S = 1800.0
 KILL_GRACE_S = 5.0
 
@@ -89,9 +93,11 @@ def _kill_tree(proc: subprocess.Popen[str]) -> None:
 
 def _running_cell(executed: Path) -> tuple[int | None, str | None]:
     """The cell papermill marked as running in the last saved notebook (index, id), if any."""
-    try:
-        data = json.loads(executed.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    try:  # what papermill saved holds whatever the notebook printed: read it like any outside input
+        data = read_json(executed, what="executed notebook", max_bytes=MAX_NOTEBOOK_BYTES)
+    except InputError:
+        return None, None
+    if not isinstance(data, dict):
         return None, None
     for index, cell in enumerate(data.get("cells", [])):
         if cell.get("metadata", {}).get("papermill", {}).get("status") == "running":

@@ -11,18 +11,19 @@ a string always receives the raw string, so `-p workspace 2024` stays "2024".
 from __future__ import annotations
 
 import ast
-import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from nbsec.errors import UsageError
+from nbsec.errors import InputError, UsageError
+from nbsec.safe_input import parse_yaml, read_json, read_yaml
 
 PARAMETERS_TAG = "parameters"
 # A parameters file larger than this is not a parameters file.
 MAX_PARAMS_FILE_BYTES = 1_000_000
+MAX_NOTEBOOK_BYTES = 256 * 1024 * 1024  # outputs (images, tables) make notebooks large; this is not one
 
 
 @dataclass(frozen=True)
@@ -96,13 +97,13 @@ def parse_parameters_source(source: str) -> list[Parameter]:
 
 def read_notebook_json(path: Path) -> dict[str, Any]:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+        data = read_json(path, what="notebook", hint="is it a Jupyter notebook (.ipynb)?", max_bytes=MAX_NOTEBOOK_BYTES)
+    except InputError as exc:
+        if exc.kind != "missing":
+            raise
         raise UsageError(
             f"{path}: no such notebook", "check the path; `nbsec run --list` shows the shipped ones"
         ) from None
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise UsageError(f"{path}: cannot read the notebook ({exc})", "is it a Jupyter notebook (.ipynb)?") from None
     if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
         raise UsageError(f"{path}: not a Jupyter notebook (no cells)", "pass an .ipynb file")
     return data
@@ -136,12 +137,12 @@ def parse_value(raw: str, declared: Parameter | None = None) -> Any:
             return raw  # "nan"/"inf" are names more often than numbers
         return number
     if raw.strip().startswith(("[", "{")):
-        import yaml
-
         try:
-            return check_value("-p", yaml.safe_load(raw))
-        except yaml.YAMLError as exc:
-            raise UsageError(f"-p value {raw!r} is not a valid YAML list or mapping ({exc})", "quote it") from None
+            value = parse_yaml(raw, source="-p value", max_bytes=MAX_PARAMS_FILE_BYTES)
+        except InputError as exc:
+            reason = f"-p value {raw!r} is not a valid YAML list or mapping ({exc.reason})"
+            raise UsageError(reason, "quote it") from None
+        return check_value("-p", value)
     return raw
 
 
@@ -162,20 +163,8 @@ def check_value(where: str, value: Any, depth: int = 0) -> Any:
 
 
 def load_yaml_mapping(path: Path, what: str) -> dict[str, Any]:
-    """A YAML file (safe_load only, bounded size) whose top level is a mapping."""
-    import yaml
-
-    try:
-        size = path.stat().st_size
-        if size > MAX_PARAMS_FILE_BYTES:
-            raise UsageError(f"{path}: {what} is {size} bytes", f"keep it under {MAX_PARAMS_FILE_BYTES} bytes")
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UsageError(f"{path}: no such {what}", "check the path") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{path}: cannot read the {what} ({exc})", "check the path and permissions") from None
-    except yaml.YAMLError as exc:
-        raise UsageError(f"{path}: the {what} is not valid YAML ({exc})", "fix the YAML syntax") from None
+    """A YAML file (nbsec's bounded reader: size, depth, aliases) whose top level is a mapping."""
+    data = read_yaml(path, what=what, hint=f"fix the {what}: plain `name: value` YAML", max_bytes=MAX_PARAMS_FILE_BYTES)
     if data is None:
         return {}
     if not isinstance(data, dict):

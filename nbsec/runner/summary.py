@@ -16,21 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from nbsec.display import escape
-from nbsec.model import Report
+from nbsec.escaping import html_text as escape
+from nbsec.escaping import md_cell, md_inline
 from nbsec.runner.history import Change, RunRow, trend_figure
-
-
-def write_reports(report: Report, folder: Path, stem: str, formats: list[str]) -> dict[str, Path]:
-    """Render `report` in each format into `folder/stem.<ext>`."""
-    from nbsec import reporters
-
-    written: dict[str, Path] = {}
-    for fmt in formats:
-        if fmt == "console":
-            continue
-        written[fmt] = reporters.write(report, fmt, folder / f"{stem}{reporters.default_extension(fmt)}")
-    return written
 
 
 @dataclass
@@ -74,19 +62,28 @@ def _change_cell(change: Change | None) -> str:
     return f"{len(change.new)} new, {fixed} fixed, {len(change.unchanged)} unchanged"
 
 
+def _link(path: str) -> str:
+    """A Markdown link to a file nbsec wrote; its name (from a notebook's name) is text, not markup."""
+    if not path:
+        return ""
+    target = path
+    if any(c in path for c in " ()<>"):  # would end the link early: the <...> form takes them, bar < and >
+        target = "<" + path.replace("<", "%3C").replace(">", "%3E") + ">"
+    return f"[{md_inline(Path(path).name)}]({target})"
+
+
 def render_markdown(rows: list[TargetSummary], title: str) -> str:
-    lines = [f"# {title}", "", "| target | status | findings | since last run | report | notebook |"]
+    lines = [f"# {md_inline(title)}", "", "| target | status | findings | since last run | report | notebook |"]
     lines.append("|---|---|---|---|---|---|")
     for row in rows:
         link = row.reports.get("html") or row.reports.get("md") or next(iter(row.reports.values()), "")
-        report = f"[{Path(link).name}]({link})" if link else ""
-        notebook = f"[{Path(row.executed).name}]({row.executed})" if row.executed else ""
-        cells = [row.name, row.status, row.summary_line, _change_cell(row.change), report, notebook]
-        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+        cells = [md_cell(c) for c in (row.name, row.status, row.summary_line, _change_cell(row.change))]
+        cells += [_link(link).replace("|", "\\|"), _link(row.executed).replace("|", "\\|")]
+        lines.append("| " + " | ".join(cells) + " |")
     failed = [r for r in rows if r.status != "completed"]
     lines += ["", f"{len(rows)} target(s), {len(failed)} did not complete."]
-    for row in failed:
-        lines += [f"- **{row.name}**: {e}" for e in row.errors]
+    for row in failed:  # an error quotes what the notebook raised: text, never markup
+        lines += [f"- **{md_inline(row.name)}**: {md_inline(e)}" for e in row.errors]
     return "\n".join(lines) + "\n"
 
 

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from nbsec.errors import InputError
+from nbsec.safe_input import read_json
 from nbsec.supply_chain.osv import Advisory, AdvisoryFormatError, Match, dedupe, normalize_name
 
 BUNDLE_FORMAT = "nbsec-osv-bundle/1"
@@ -27,6 +29,7 @@ USER_FILE = "osv-user.json"
 STALE_AFTER_DAYS = 180
 DETAILS_MAX = 600
 REFERENCES_MAX = 4
+MAX_STORE_BYTES = 512 * 1024 * 1024  # the user's store holds a whole compacted PyPI export
 
 
 def user_store_dir() -> Path:
@@ -45,6 +48,7 @@ class Source:
     count: int
     description: str = ""
     license: str = ""
+    skipped: int = 0  # entries in the file that are not advisories nbsec can match (left out, and reported)
 
     @property
     def age_days(self) -> int | None:
@@ -98,16 +102,17 @@ class AdvisoryDatabase:
 
 
 def read_bundle(path: Path, origin: str) -> tuple[list[Advisory], Source]:
-    """Read one nbsec bundle (JSON object with `advisories`); invalid entries are skipped."""
-    data = json.loads(path.read_text(encoding="utf-8"))
+    """Read one nbsec bundle (JSON object with `advisories`); invalid entries are skipped and counted."""
+    data = read_json(path, what="advisory store", max_bytes=MAX_STORE_BYTES)
     if not isinstance(data, Mapping) or not isinstance(data.get("advisories"), list):
         raise AdvisoryFormatError(f"{path}: not an nbsec advisory bundle (no 'advisories' list)")
     advisories = []
+    skipped = 0
     for raw in data["advisories"]:
         try:
             advisories.append(Advisory.from_osv(raw, origin))
-        except (AdvisoryFormatError, KeyError, TypeError):
-            continue
+        except (AdvisoryFormatError, KeyError, TypeError, AttributeError):
+            skipped += 1
     source = Source(
         name=origin,
         path=str(path),
@@ -115,6 +120,7 @@ def read_bundle(path: Path, origin: str) -> tuple[list[Advisory], Source]:
         count=len(advisories),
         description=str(data.get("source", "")),
         license=str(data.get("license", "")),
+        skipped=skipped,
     )
     return advisories, source
 
@@ -140,9 +146,18 @@ def load_database(include_user: bool = True) -> AdvisoryDatabase:
             continue
         try:
             found, source = read_bundle(path, origin)
-        except (OSError, ValueError) as exc:  # a damaged store must not stop a scan; it is reported
+        except InputError as exc:  # a damaged store must not stop a scan; it is reported
+            where = f"line {exc.line}: " if exc.line else ""
+            problems.append(f"{path}: cannot read the {origin} advisories ({where}{exc.reason})")
+            continue
+        except (OSError, ValueError) as exc:
             problems.append(f"{path}: cannot read the {origin} advisories ({exc})")
             continue
+        if source.skipped:  # a scan that silently checked against fewer advisories would overstate its coverage
+            problems.append(
+                f"{path}: {source.skipped} of the {origin} advisories are not valid OSV and were left out "
+                f"({source.count} read)"
+            )
         advisories.extend(found)
         sources.append(source)
     db = AdvisoryDatabase.from_advisories(advisories, sources)

@@ -1,15 +1,15 @@
 """`nbsec db update --from FILE`: import an OSV export into the user's advisory store, offline.
 
 Accepted: a .zip of OSV JSON files (osv.dev's `PyPI/all.zip`), a directory of
-.json (or .yaml, when PyYAML is installed) files, or one JSON file holding an
-advisory, a list of them, or an nbsec bundle. Only PyPI entries are kept. Sizes
-are bounded: an export is data from outside, and a zip bomb must not fill the disk.
+.json or .yaml files, or one JSON file holding an advisory, a list of them, or
+an nbsec bundle. Only PyPI entries are kept. Sizes are bounded and every file
+goes through nbsec's bounded JSON/YAML readers: an export is data from outside,
+and neither a zip bomb nor a nesting or alias bomb may take the machine down.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import json
 import os
 import zipfile
 from collections.abc import Iterator, Mapping
@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from nbsec.errors import UsageError
+from nbsec.errors import InputError, UsageError
+from nbsec.safe_input import parse_json, parse_yaml, read_json
 from nbsec.supply_chain.osv import Advisory, AdvisoryFormatError
 from nbsec.supply_chain.store import USER_FILE, AdvisoryDatabase, compact_osv, user_store_dir, write_bundle
 
@@ -26,6 +27,7 @@ MAX_SINGLE_FILE_BYTES = 512 * 1024 * 1024  # one JSON file holding a whole expor
 MAX_TOTAL_BYTES = 2 * 1024 * 1024 * 1024
 MAX_FILES = 500_000
 YAML_SUFFIXES = (".yaml", ".yml")
+EXPORT_HINT = "pass an OSV export as downloaded (osv.dev's PyPI/all.zip), or the folder it unpacks to"
 
 
 @dataclass(frozen=True)
@@ -84,16 +86,10 @@ def _documents(source: Path) -> Iterator[tuple[str, bytes]]:
 
 
 def _parse(name: str, raw: bytes) -> Any:
+    """One file of the export; InputError naming it (and the line) when it is not JSON/YAML nbsec will read."""
     if name.lower().endswith(YAML_SUFFIXES):
-        try:
-            import yaml  # type: ignore[import-untyped,unused-ignore]
-        except ImportError:
-            raise UsageError(
-                f"{name}: YAML advisories need PyYAML, which is not installed",
-                "pip install pyyaml, or use osv.dev's JSON export (PyPI/all.zip)",
-            ) from None
-        return yaml.safe_load(raw)
-    return json.loads(raw)
+        return parse_yaml(raw, source=name, hint=EXPORT_HINT, max_bytes=MAX_MEMBER_BYTES)
+    return parse_json(raw, source=name, hint=EXPORT_HINT, max_bytes=MAX_SINGLE_FILE_BYTES)
 
 
 def _entries(data: Any) -> list[Any]:
@@ -112,14 +108,14 @@ def collect(source: Path) -> tuple[dict[str, dict[str, Any]], int, int]:
         raise UsageError(f"{source}: no such file or directory", "pass an OSV export: a .zip, a folder or a .json")
     kept: dict[str, dict[str, Any]] = {}
     other = invalid = 0
+    single = source.is_file() and not zipfile.is_zipfile(source)
     for name, raw in _documents(source):
         try:
             data = _parse(name, raw)
-        except (ValueError, RecursionError):
-            invalid += 1
-            continue
-        except Exception:  # noqa: BLE001 - PyYAML raises its own error types on malformed input
-            invalid += 1
+        except InputError:
+            if single:  # the whole export is this one file: say what is wrong with it, and where
+                raise
+            invalid += 1  # one bad file in a folder or zip of thousands is counted, not fatal
             continue
         for entry in _entries(data):
             if not compact_ok(entry):  # not the shape the matcher relies on
@@ -136,8 +132,8 @@ def collect(source: Path) -> tuple[dict[str, dict[str, Any]], int, int]:
 def _previous(target: Path) -> list[dict[str, Any]]:
     """The advisories already in the user's store (none when it is unreadable: it is being replaced)."""
     try:
-        data = json.loads(target.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = read_json(target, what="advisory store", max_bytes=MAX_SINGLE_FILE_BYTES)
+    except InputError:
         return []
     entries = data.get("advisories") if isinstance(data, dict) else None
     return [d for d in entries or [] if isinstance(d, dict) and compact_ok(d)]

@@ -1,12 +1,17 @@
 """Plotly figures: the data-flow diagram (trust zones as shaded rectangles) and the risk-matrix heatmap.
 
-plotly is imported inside the functions, on first use.
+plotly is imported inside the functions, on first use. Plotly renders some HTML
+in labels and hovers (<b>, <a href>, ...), and names, titles and labels may come
+from an imported file, so every one is escaped and shows as the text it is.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+from nbsec.escaping import csp_meta, html_text
+from nbsec.escaping import plotly_text as text_of
 from nbsec.threatmodel.engine import Assessment, Threat, evaluate
 from nbsec.threatmodel.layout import layout
 from nbsec.threatmodel.model import ThreatModel
@@ -69,7 +74,7 @@ def data_flow_figure(model: ThreatModel, assessment: Assessment | None = None) -
             xanchor="left",
             yanchor="top",
             showarrow=False,
-            text=f"<b>{(zone.name if zone and zone.name else zone_id)}</b> ({trust})",
+            text=f"<b>{text_of(zone.name if zone and zone.name else zone_id)}</b> ({text_of(trust)})",
             font={"size": 11, "color": "#555"},
         )
     crossing = {
@@ -101,7 +106,7 @@ def data_flow_figure(model: ThreatModel, assessment: Assessment | None = None) -
         fig.add_annotation(
             x=(x0 + x1) / 2,
             y=(y0 + y1) / 2,
-            text=flow.label[:40],
+            text=text_of(flow.label[:40]),
             showarrow=False,
             font={"size": 9, "color": "#333"},
             bgcolor="rgba(255,255,255,0.7)",
@@ -118,9 +123,10 @@ def data_flow_figure(model: ThreatModel, assessment: Assessment | None = None) -
         cx, cy = spot.center
         xs.append(cx)
         ys.append(cy)
-        texts.append(element.label[:28])
-        listed = "<br>".join(f"{t.rule_id} {t.title} [{t.status}, {t.residual.score}]" for t in mine[:12])
-        hovers.append(f"<b>{element.label}</b><br>{element.kind}, zone {element.zone}<br>{listed or 'no threats'}")
+        texts.append(text_of(element.label[:28]))
+        listed = "<br>".join(text_of(f"{t.rule_id} {t.title} [{t.status}, {t.residual.score}]") for t in mine[:12])
+        about = f"<b>{text_of(element.label)}</b><br>{text_of(element.kind)}, zone {text_of(element.zone)}"
+        hovers.append(f"{about}<br>{listed or 'no threats'}")
         colours.append(SEVERITY_COLOURS[_worst(mine)])
         symbols.append(_symbol(element.kind))
     fig.add_trace(
@@ -140,12 +146,33 @@ def data_flow_figure(model: ThreatModel, assessment: Assessment | None = None) -
     fig.update_xaxes(visible=False, range=[0, places.width])
     fig.update_yaxes(visible=False, range=[places.height, 0])
     fig.update_layout(
-        title=f"Data flows: {model.title}",
+        title=f"Data flows: {text_of(model.title)}",
         height=max(320, int(places.height) + 60),
         margin={"l": 10, "r": 10, "t": 40, "b": 10},
         plot_bgcolor="white",
     )
     return fig
+
+
+_INLINE_SCRIPT = re.compile(r"<script[^>]*>(.*?)</script>", re.S)
+
+
+def diagram_page(model: ThreatModel, assessment: Assessment | None = None) -> str:
+    """The data-flow diagram and the risk matrix as one offline HTML page (plotly.js inline).
+
+    The page's Content-Security-Policy allows no network load and only the inline scripts plotly
+    wrote here, by hash: a label that got past the escaping still could not run a script.
+    """
+    assessment = assessment if assessment is not None else evaluate(model)
+    body = "".join(
+        (
+            data_flow_figure(model, assessment).to_html(full_html=False, include_plotlyjs=True),
+            risk_heatmap(assessment).to_html(full_html=False, include_plotlyjs=False),
+        )
+    )
+    scripts = _INLINE_SCRIPT.findall(body)  # plotly's own output: its JSON escapes `<`, so no label ends a script
+    head = f"<meta charset='utf-8'>{csp_meta(scripts)}<title>{html_text(model.title)}</title>"
+    return f"<!doctype html><html><head>{head}</head><body>{body}</body></html>"
 
 
 def risk_heatmap(assessment: Assessment, residual: bool = True) -> Any:
@@ -155,7 +182,7 @@ def risk_heatmap(assessment: Assessment, residual: bool = True) -> Any:
     names: list[list[list[str]]] = [[[] for _ in range(5)] for _ in range(5)]
     for threat in assessment.open():
         risk = threat.residual if residual else threat.inherent
-        names[risk.impact - 1][risk.likelihood - 1].append(f"{threat.rule_id} on {threat.target}")
+        names[risk.impact - 1][risk.likelihood - 1].append(text_of(f"{threat.rule_id} on {threat.target}"))
     counts = [[len(cell) for cell in row] for row in names]
     labels = [[str(n) if n else "" for n in row] for row in counts]  # empty cells stay blank
     hover = [["<br>".join(cell[:15]) + (" ..." if len(cell) > 15 else "") or "none" for cell in row] for row in names]

@@ -1,16 +1,27 @@
-"""The threat model and its assessment as Markdown: what a reviewer pastes into a ticket or a PR."""
+"""The threat model and its assessment as Markdown: what a reviewer pastes into a ticket or a PR.
+
+Titles, names, owners, notes and descriptions may come from an imported file
+(a Threat Dragon export anyone can write), so every one goes through
+nbsec.escaping and renders as literal text: no live HTML, link or image.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from nbsec.escaping import md_cell, md_code, md_inline
 from nbsec.threatmodel.engine import Assessment, Threat, evaluate
 from nbsec.threatmodel.model import ThreatModel
 from nbsec.threatmodel.risk import IMPACT_WORDS, LIKELIHOOD_WORDS
 
 
 def _cell(text: object) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ").strip() or "-"
+    return md_cell(" ".join(str(text).split())) or "-"  # one line per row: a reviewer's table, not a document
+
+
+def _paragraphs(text: str) -> list[str]:
+    """Blank-line-separated paragraphs, each escaped on one line (Markdown joins a paragraph's lines anyway)."""
+    return [md_inline(p) for p in text.replace("\r\n", "\n").split("\n\n") if p.strip()]
 
 
 def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
@@ -32,11 +43,11 @@ def to_markdown(model: ThreatModel, assessment: Assessment | None = None) -> str
     assessment = assessment if assessment is not None else evaluate(model)
     threats = sorted(assessment.threats, key=lambda t: (-t.residual.score, t.rule_id, t.target))
     open_threats = [t for t in threats if t.is_open]
-    out = [f"# Threat model: {model.title}", ""]
+    out = [f"# Threat model: {md_inline(model.title)}", ""]
     if model.owner:
-        out.append(f"Owner: {model.owner}")
-    if model.description:
-        out += ["", model.description]
+        out.append(f"Owner: {md_inline(model.owner)}")
+    for paragraph in _paragraphs(model.description):
+        out += ["", paragraph]
     out += [
         "",
         f"{len(model.elements)} elements, {len(model.flows)} flows, {len(threats)} threats: "
@@ -77,8 +88,11 @@ def to_markdown(model: ThreatModel, assessment: Assessment | None = None) -> str
         if threat.rule_id in seen or threat.custom_id:
             continue
         seen.add(threat.rule_id)
-        out.append(f"- **{threat.rule_id} {threat.title}**: {threat.remediation}")
+        out.append(f"- **{md_inline(threat.rule_id)} {md_inline(threat.title)}**: {md_inline(threat.remediation)}")
     if assessment.stale_entries:
         out += ["", "## Entries for threats that no longer apply", ""]
-        out += [f"- {t.rule} on `{t.target}` ({t.status})" for t in assessment.stale_entries]
+        out += [
+            f"- {md_inline(t.rule)} on {md_code(t.target) or '(system)'} ({md_inline(t.status)})"
+            for t in assessment.stale_entries
+        ]
     return "\n".join(out) + "\n"

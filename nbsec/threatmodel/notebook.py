@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from nbsec.errors import NbsecError
+from nbsec.safe_input import read_json
 from nbsec.threatmodel.model import ThreatModel
 
 MIME_TYPE = "application/vnd.nbsec.threatmodel.v1+json"
@@ -56,14 +57,9 @@ def from_notebook(path: str | os.PathLike[str]) -> ThreatModel:
     from nbsec.threatmodel.loader import model_from_data
 
     file = Path(path)
-    if file.stat().st_size > MAX_NOTEBOOK_BYTES:
-        raise NbsecError(
-            f"{file}: notebook larger than {MAX_NOTEBOOK_BYTES} bytes", "export the model with the widget's Save"
-        )
-    try:
-        notebook = json.loads(file.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise NbsecError(f"{file}: not a notebook ({exc})", "pass a .ipynb file saved by Jupyter") from None
+    notebook = read_json(
+        file, what="notebook", hint="pass a .ipynb file saved by Jupyter", max_bytes=MAX_NOTEBOOK_BYTES
+    )
     for cell in reversed(notebook.get("cells", []) if isinstance(notebook, dict) else []):
         for output in reversed(cell.get("outputs", []) if isinstance(cell, dict) else []):
             data = output.get("data", {}) if isinstance(output, dict) else {}

@@ -1,9 +1,9 @@
 """YAML in and out, keeping the line every key and list item came from.
 
-Only PyYAML's SafeLoader is used (no tags, no objects). The node tree is
-converted by hand so each value's line is known for error messages, and the
-conversion is bounded: alias bombs and deep nesting stop with an error instead
-of eating memory.
+Parsing is `nbsec.safe_input`'s bounded YAML reader (PyYAML's safe loader, no
+tags, no objects), which keeps each value's line for error messages and stops
+alias bombs and deep nesting with an error instead of eating memory. The
+limits below are a threat model's.
 """
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-Path_ = tuple[Any, ...]
-Lines = dict[Path_, int]
+from nbsec.errors import InputError
+from nbsec.safe_input import Lines as Lines
+from nbsec.safe_input import parse_yaml_lines
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_NODES = 200_000
@@ -42,56 +43,13 @@ def read_text(path: str | os.PathLike[str]) -> str:
 
 
 def parse(text: str) -> tuple[Any, Lines]:
-    """(plain data, {path: line}) for one YAML document."""
-    import yaml
-
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)  # libyaml when built in: same rules, faster
+    """(plain data, {path: line}) for one YAML document, read by nbsec's one bounded YAML reader."""
     try:
-        node = loader.get_single_node()
-        if node is None:
-            return None, {}
-        lines: Lines = {}
-        converter = _Converter(loader, lines)
-        return converter.convert(node, (), 0), lines
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
-        raise YamlProblem(f"invalid YAML: {exc.problem or exc.context}", line) from None
-    except yaml.YAMLError as exc:
-        raise YamlProblem(f"invalid YAML: {exc}") from None
-    finally:
-        loader.dispose()
-
-
-class _Converter:
-    def __init__(self, loader: Any, lines: Lines) -> None:
-        self.loader = loader
-        self.lines = lines
-        self.nodes = 0
-
-    def convert(self, node: Any, path: Path_, depth: int) -> Any:
-        import yaml
-
-        self.nodes += 1
-        if self.nodes > MAX_NODES:
-            raise YamlProblem(f"more than {MAX_NODES} YAML nodes (aliases expanded); this is not a threat model")
-        if depth > MAX_DEPTH:
-            raise YamlProblem(f"nested deeper than {MAX_DEPTH} levels", node.start_mark.line + 1)
-        self.lines.setdefault(path, node.start_mark.line + 1)
-        if isinstance(node, yaml.MappingNode):
-            self.loader.flatten_mapping(node)  # resolve `<<:` merge keys as safe_load does
-            out: dict[Any, Any] = {}
-            for key_node, value_node in node.value:
-                if not isinstance(key_node, yaml.ScalarNode):
-                    raise YamlProblem("a mapping key must be a plain value", key_node.start_mark.line + 1)
-                key = self.loader.construct_object(key_node)
-                key = key if isinstance(key, (str, int, float, bool)) or key is None else str(key)
-                self.lines.setdefault((*path, key), key_node.start_mark.line + 1)
-                out[key] = self.convert(value_node, (*path, key), depth + 1)
-            return out
-        if isinstance(node, yaml.SequenceNode):
-            return [self.convert(item, (*path, index), depth + 1) for index, item in enumerate(node.value)]
-        return self.loader.construct_object(node)
+        return parse_yaml_lines(
+            text, source="threat model", max_bytes=MAX_BYTES, max_depth=MAX_DEPTH, max_nodes=MAX_NODES
+        )
+    except InputError as exc:
+        raise YamlProblem(exc.reason, exc.line) from None
 
 
 def dump(data: Any) -> str:

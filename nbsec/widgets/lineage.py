@@ -18,6 +18,7 @@ import json
 import os
 from typing import TYPE_CHECKING, Any
 
+from nbsec.escaping import plotly_text
 from nbsec.lineage.graph import (
     Graph,
     collapse_steps,
@@ -52,19 +53,20 @@ def _label(text: str, width: int = 28) -> str:
 
 
 def hover_text(graph: Graph, node_id: str) -> str:
+    """The node's hover: plotly renders tags in it, and paths and params come from the store, so all is escaped."""
     node = graph.nodes[node_id]
-    lines = [f"<b>{node.label}</b>", f"{node.kind}; {node.status}"]
+    lines = [f"<b>{plotly_text(node.label)}</b>", plotly_text(f"{node.kind}; {node.status}")]
     detail = node.detail.get("last", node.detail) if node.kind == "step" else node.detail
     if "runs" in node.detail:
         lines.append(f"runs: {node.detail['runs']}")
     for key in ("sha256", "kind", "size", "uri", "recorded by", "event", "status", "who", "when"):
         if key in detail and detail[key] not in (None, ""):
             value = _short(detail[key]) if key == "sha256" else detail[key]
-            lines.append(f"{key}: {value}")
+            lines.append(plotly_text(f"{key}: {value}"))
     for key in ("params", "code"):
         value = detail.get(key)
         if value:
-            lines.append(f"{key}: {_short(json.dumps(value, sort_keys=True), 160)}")
+            lines.append(plotly_text(f"{key}: {_short(json.dumps(value, sort_keys=True), 160)}"))
     return "<br>".join(lines)
 
 
@@ -113,7 +115,7 @@ def lineage_figure(
                 y=[positions[n][1] for n in ids],
                 mode="markers+text" if len(graph.nodes) <= LABELS_UP_TO else "markers",
                 name=kind,
-                text=[_label(graph.nodes[n].label) for n in ids],
+                text=[plotly_text(_label(graph.nodes[n].label)) for n in ids],
                 textposition="bottom center" if kind == "step" else "top center",  # steps below: labels interleave
                 hovertext=[hover_text(graph, n) for n in ids],
                 hoverinfo="text",

@@ -464,7 +464,7 @@ def test_markdown_tables_stay_intact(scanned: Report, handmade: Report) -> None:
     body = [line for line in hostile.splitlines() if " confidence) | " in line]
     assert len(body) == 2
     assert all(len(_CELL_SPLIT.split(line)) == columns for line in body), body
-    assert "Do not \\<b\\>eval\\</b\\> \\& co." in hostile  # remediation is text, not HTML
+    assert "Do not &lt;b&gt;eval&lt;/b&gt; &amp; co." in hostile  # remediation is text, not HTML
     assert "## Could not scan (2)" in hostile and "hint: open and re\\-save" not in hostile
     assert "hint: open and re-save it in JupyterLab" in hostile
     assert "2 new, 4 fixed, 1 unchanged" in hostile

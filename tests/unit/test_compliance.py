@@ -93,6 +93,7 @@ def test_a_finding_reaches_items_through_its_rule_and_the_crosswalk() -> None:
     assert atlas.row("AML.T0010").findings[0].via == {"crosswalk ML06:2023"}  # type: ignore[union-attr]
 
 
+@pytest.mark.invalid_reports  # a hand-made report with a plugin's non-NBSEC rule id, which the schema refuses
 def test_a_findings_own_references_count_even_without_a_known_rule() -> None:
     stray = Finding(
         rule_id="PLUGIN-001",
@@ -173,7 +174,7 @@ HOSTILE = "<script>alert(1)</script> | `x` [a](http://evil)"
 def test_markdown_and_html_escape_what_comes_from_the_report() -> None:
     result = map_report(report(finding(SUPPLY, title=HOSTILE)), "owasp-ml", rules=RULES)
     md = to_markdown(result)
-    assert "<script>" not in md and "\\<script\\>" in md
+    assert "<script>" not in md and "&lt;script&gt;" in md
     row = next(line for line in md.splitlines() if line.startswith("| ML06:2023"))
     assert row.count(" | ") == 4, "a | in a title must not add a table cell"
     html = to_html(result)

@@ -287,7 +287,7 @@ def test_missing_root_is_target_not_found(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ("{not json", "not valid JSON"),
+        ("{not json", "invalid JSON"),
         ('{"format": "cyclonedx"}', "not an nbsec manifest"),
         ("[]", "not an nbsec manifest"),
         ('{"format": "nbsec-manifest", "version": 9}', "version 9"),

@@ -110,7 +110,7 @@ def test_dvc_lock_import_flags_md5_only_hashes_and_rehash_upgrades_matching_file
 
 @pytest.mark.parametrize(
     ("content", "message"),
-    [("stages: [1, 2]", "no `stages:`"), ("a: [", "not valid YAML"), ("!!python/object:os.system {}", "not valid")],
+    [("stages: [1, 2]", "no `stages:`"), ("a: [", "invalid YAML"), ("!!python/object:os.system {}", "invalid YAML")],
 )
 def test_bad_dvc_lock_is_an_error_naming_the_file(tmp_path: Path, content: str, message: str) -> None:
     Path("dvc.lock").write_text(content, encoding="utf-8")

@@ -7,11 +7,13 @@ says what is wrong and what to do.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from nbsec.errors import InputError
+from nbsec.safe_input import DEPTH_CEILING, parse_json
 
 
 class NotebookReadError(Exception):
@@ -86,18 +88,16 @@ def _load_notebook(path: Path, max_size: int) -> tuple[int, dict[str, Any]]:
             f"not a notebook: bytes at offset {exc.start} are not UTF-8 text",
             "a .ipynb file is UTF-8 JSON; check the file is a notebook and not a binary with the wrong name",
         ) from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise NotebookReadError(
-            f"not a notebook: invalid JSON at line {exc.lineno}, column {exc.colno} ({exc.msg})",
-            "the file may be truncated or hand-edited; restore it from version control or re-save it in JupyterLab",
-        ) from None
-    except RecursionError:
-        raise NotebookReadError(
-            "not a notebook: JSON nested too deeply to read safely",
-            "a real notebook is shallow JSON; this file was likely crafted or corrupted",
-        ) from None
+    try:  # nbsec's one bounded JSON reader; the depth limit is generous, real notebooks are shallow
+        data = parse_json(text, source=str(path), max_bytes=max_size, max_depth=DEPTH_CEILING)
+    except InputError as exc:
+        where = f"line {exc.line}: " if exc.line else ""
+        hint = (
+            "a real notebook is shallow JSON; this file was likely crafted or corrupted"
+            if exc.kind == "too-deep"
+            else "the file may be truncated or hand-edited; restore it from version control or re-save it in JupyterLab"
+        )
+        raise NotebookReadError(f"not a notebook: {where}{exc.reason}", hint) from None
     if not isinstance(data, dict) or "nbformat" not in data:
         raise NotebookReadError(
             "not a notebook: JSON without an 'nbformat' field",

@@ -669,6 +669,13 @@ def protocol0_trailing_text(directory: Path, marker: Path) -> Path:
     return write(directory, "model.ckpt", code + pickle.STOP + b"\n# exported by train.py, see README\n")
 
 
+def torch_zip_protocol0_open_mark(directory: Path, marker: Path) -> Path:
+    """A torch zip whose data.pkl is a text pickle opening with a MARK nothing closes: pickletools.dis calls
+    it stack-inconsistent (so it does not sniff as a pickle), torch.load unpickles data.pkl anyway and runs it."""
+    payload = glob("posix", "system") + pickle.MARK + push_str(shell_touch(marker), 0) + pickle.TUPLE + pickle.REDUCE
+    return torch_zip(directory / "open_mark.pt", pickle.MARK + payload + pickle.STOP)
+
+
 # --- corpus, 3.4: torch files and containers --------------------------------------------------------
 
 
@@ -1145,6 +1152,7 @@ MALICIOUS: dict[str, tuple[Builder, set[str]]] = {
     "protocol0_text": (protocol0_text, CRITICAL),
     "headerless_binary_pickle": (headerless_binary_pickle, CRITICAL),
     "protocol0_trailing_text": (protocol0_trailing_text, CRITICAL),
+    "torch_zip_protocol0_open_mark": (torch_zip_protocol0_open_mark, CRITICAL),
     # torch files and containers
     "torch_legacy_payload": (torch_legacy_payload, CRITICAL),
     "torch_legacy_magic_eval": (torch_legacy_magic_eval, CRITICAL),
@@ -1202,8 +1210,9 @@ BENIGN: dict[str, Builder] = {
 }
 
 # Samples of the rule catalogue that are neither (a lone medium/low finding by design).
-RULE_ONLY: dict[str, Builder] = {
-    "pickle_unknown_class": pickle_unknown_class,
-    "npy_object_array": npy_object_array,
-    "zip_bad_crc": zip_bad_crc,
+# The medium/low rule samples: name -> (builder, the one rule it must trigger, at that rule's severity).
+RULE_ONLY: dict[str, tuple[Builder, str]] = {
+    "pickle_unknown_class": (pickle_unknown_class, "NBSEC-ART-002"),
+    "npy_object_array": (npy_object_array, "NBSEC-ART-005"),
+    "zip_bad_crc": (zip_bad_crc, "NBSEC-ART-006"),
 }

@@ -9,6 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import report_guard
+
+pytest_plugins = ["pytester"]  # tests/unit/test_report_guard.py runs the guard in a pytest of its own
 
 os.environ["OMP_NUM_THREADS"] = "1"  # torch spin-waits with 2 threads on small machines
 
@@ -57,22 +60,31 @@ def write_notebook(tmp_path: Path) -> Callable[..., Path]:
     return write
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "invalid_reports: the test builds Reports that break the schema on purpose (not validated)"
+    )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _created_reports() -> Iterator[list[Any]]:
+    """Every nbsec Report constructed during the session, however it was made (see tests/report_guard.py)."""
+    with report_guard.record_reports() as created:
+        yield created
+
+
 @pytest.fixture(autouse=True)
-def _every_report_is_schema_valid(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Whatever a test scans, the Report it gets must validate against the shipped schema."""
-    import jsonschema
-
-    import nbsec.api
-
-    validator = jsonschema.Draft202012Validator(json.loads(SCHEMA.read_text(encoding="utf-8")))
-    real_scan = nbsec.api.scan
-
-    def validating_scan(*args: Any, **kwargs: Any) -> Any:
-        report = real_scan(*args, **kwargs)
-        validator.validate(report.to_dict())
-        return report
-
-    monkeypatch.setattr(nbsec.api, "scan", validating_scan)
+def _every_report_is_schema_valid(_created_reports: list[Any], request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every Report built during the test (or by the fixtures it uses) must validate against the shipped
+    schema, checked at teardown in its final state: whichever code path built it, not only nbsec.api.scan."""
+    yield  # what module fixtures built for this test is in the list too: set up before this fixture
+    built = list(_created_reports)
+    del _created_reports[:]
+    if request.node.get_closest_marker("invalid_reports") is not None:
+        return
+    problem = report_guard.describe_invalid(built)
+    if problem is not None:
+        pytest.fail(f"{len(built)} Report(s) built by this test; invalid ones:\n{problem}", pytrace=False)
 
 
 @pytest.fixture

@@ -15,20 +15,11 @@ from typing import Any
 
 import jsonschema
 import pytest
-from click.testing import CliRunner, Result
-
-from nbsec.cli import cli
+from cli import invoke
 
 SAFE_CODE = "import json\n\nwith open('config.json') as f:\n    config = json.load(f)\n"
 HIGH_CODE = "import pickle\n\nwith open('model.pkl', 'rb') as f:\n    model = pickle.load(f)\n"
 NEW_UNSAFE_LINE = "import yaml\nsettings = yaml.load(open('s.yaml'), Loader=yaml.Loader)\n"
-
-
-def invoke(*args: object, env: dict[str, str] | None = None) -> Result:
-    result = CliRunner().invoke(cli, [str(a) for a in args], env=env)
-    # Every outcome is an exit code; anything else escaping is a bug in the CLI.
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    return result
 
 
 def run_process(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:

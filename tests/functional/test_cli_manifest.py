@@ -11,15 +11,7 @@ from typing import Any
 
 import jsonschema
 import pytest
-from click.testing import CliRunner, Result
-
-from nbsec.cli import cli
-
-
-def invoke(*args: object) -> Result:
-    result = CliRunner().invoke(cli, [str(a) for a in args])
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    return result
+from cli import invoke
 
 
 @pytest.fixture

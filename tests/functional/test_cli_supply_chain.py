@@ -8,23 +8,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
+from cli import invoke
 
 import nbsec.supply_chain.scanner  # noqa: F401  (registers the "dependencies" scanner)
 from nbsec.baseline import write_baseline
-from nbsec.cli import cli
 from nbsec.model import Report
 
 
 @pytest.fixture(autouse=True)
 def _user_store(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
-
-
-def invoke(*args: object) -> Result:
-    result = CliRunner().invoke(cli, [str(a) for a in args])
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    return result
 
 
 def site(tmp_path: Path, **packages: str) -> Path:

@@ -8,18 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
+from cli import invoke
 
-from nbsec.cli import cli
 from nbsec.compliance import COMPLIANCE_FRAMEWORKS, catalogue, crosswalk
 from nbsec.demo import build_demo
 from nbsec.rule_catalogue import load_catalogue
-
-
-def invoke(*args: object, input: str | None = None) -> Result:
-    result = CliRunner().invoke(cli, [str(a) for a in args], input=input)
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    return result
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +21,7 @@ def demo_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("compliance-demo")
     files = build_demo(root / "demo")
     out = root / "report.json"
-    result = CliRunner().invoke(cli, ["scan", *map(str, files), "-f", "json", "-o", str(out), "--fail-on", "never"])
+    result = invoke("scan", *files, "-f", "json", "-o", out, "--fail-on", "never")
     assert result.exit_code == 0, result.output
     assert json.loads(out.read_text())["findings"], "the demo has findings"
     return out
@@ -139,7 +132,7 @@ def test_report_from_stdin(demo_report: Path) -> None:
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ("not json at all", "not JSON"),
+        ("not json at all", "invalid JSON"),
         ('{"a": 1}', "not an nbsec JSON report"),
         ('{"schema_version": "9.0", "findings": []}', "not a valid nbsec report"),
         ('{"schema_version": "1.0", "findings": [{"rule_id": "X"}]}', "not a valid nbsec report"),

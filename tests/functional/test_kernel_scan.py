@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import random
 import string
+import sys
+from pathlib import Path
 
+import pytest
 from IPython.core.interactiveshell import InteractiveShell
 
 from nbsec.api import scan_kernel
@@ -37,11 +40,60 @@ def test_scan_kernel_sees_variables_env_and_history() -> None:
     assert github not in report.to_json() and hf not in report.to_json()
 
 
-def test_magic_kernel_and_env(ip: InteractiveShell) -> None:
-    ip.user_ns["leaked"] = f"my key is {token('ghp_', 36)}"
+def test_magic_kernel_finds_the_leaked_variable_and_lists_what_it_scanned(ip: InteractiveShell) -> None:
+    secret = token("ghp_", 36)
+    ip.user_ns["leaked"] = f"my key is {secret}"
     report = ip.run_line_magic("aisec", "scan --kernel")
     assert isinstance(report, Report)
-    assert any(f.location.path == "kernel:leaked" for f in report.findings)
+    [leak] = [f for f in report.findings if f.location.path == "kernel:leaked"]
+    assert (leak.rule_id, leak.severity.value, leak.location.element) == ("NBSEC-NB-011", "high", "variable leaked")
+    assert secret not in report.to_json()  # the finding shows a redacted token, never the token
+    assert {(t.path, t.kind, t.status) for t in report.targets} >= {
+        ("kernel:namespace", "kernel", "scanned"),
+        ("kernel:history", "kernel", "scanned"),
+    }
+    [check] = [c for c in report.checks if c.target == "kernel"]
+    assert check.status == "failed" and check.detail == f"{len(report.findings)} finding(s)"
+
+
+@pytest.fixture
+def vulnerable_torch_first_on_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """torch 2.5.1's metadata first on sys.path, so this interpreter's environment has a known-vulnerable torch;
+    an empty user advisory store, so only the bundled advisories count."""
+    site = tmp_path / "site-packages"
+    info = site / "torch-2.5.1.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: torch\nVersion: 2.5.1\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(site))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
+
+
+@pytest.mark.usefixtures("vulnerable_torch_first_on_path")
+def test_magic_env_reports_the_vulnerable_package_and_the_environment_it_checked(ip: InteractiveShell) -> None:
     env = ip.run_line_magic("aisec", "scan --env")
     assert isinstance(env, Report)
-    assert any(t.kind == "environment" or t.path.startswith("environment") for t in env.targets)
+    label = f"environment:{sys.executable}"  # this kernel's interpreter
+    [torch] = [f for f in env.findings if f.rule_id == "NBSEC-DEP-001" and f.evidence.startswith("torch ")]
+    assert torch.evidence.startswith("torch 2.5.1: GHSA-53q9-r3pm-6pq6 (CVE-2025-32434) fixed in 2.6.0")
+    assert (torch.severity.value, torch.location.path) == ("critical", label)
+    # Every finding is about this environment, and only DEP rules (other packages of this venv may match too).
+    assert {f.location.path for f in env.findings} == {label}
+    assert {f.rule_id for f in env.findings} <= {"NBSEC-DEP-001", "NBSEC-DEP-005"}  # DEP-005: stale advisory data
+    [target] = env.targets
+    assert (target.path, target.kind, target.status) == (label, "environment", "scanned")
+    [check] = env.checks
+    vulnerable = sum(1 for f in env.findings if f.rule_id == "NBSEC-DEP-001")
+    assert (check.scanner, check.target, check.status) == ("dependencies", label, "failed")
+    assert check.detail == f"{target.detail}; {vulnerable} vulnerable"
+    assert env.errors == []
+
+
+@pytest.mark.usefixtures("vulnerable_torch_first_on_path")
+def test_magic_kernel_and_env_together_is_one_report_with_both(ip: InteractiveShell) -> None:
+    ip.user_ns["leaked"] = f"my key is {token('ghp_', 36)}"
+    report = ip.run_line_magic("aisec", "scan --kernel --env")
+    assert isinstance(report, Report)
+    assert {f.rule_id for f in report.findings if f.location.path == "kernel:leaked"} == {"NBSEC-NB-011"}
+    assert any(f.evidence.startswith("torch 2.5.1: GHSA-53q9-r3pm-6pq6") for f in report.findings)
+    assert {t.kind for t in report.targets} == {"kernel", "environment"}
+    assert {c.scanner for c in report.checks} == {"notebook-content", "dependencies"}

@@ -11,20 +11,13 @@ from typing import Any
 
 import jsonschema
 import pytest
-from click.testing import CliRunner, Result
+from cli import invoke
 from IPython.core.interactiveshell import InteractiveShell
 
 from nbsec import lineage
-from nbsec.cli import cli
 from nbsec.model import Report
 
 STORE = Path(".nbsec") / "lineage.db"
-
-
-def invoke(*args: object) -> Result:
-    result = CliRunner().invoke(cli, [str(a) for a in args])
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    return result
 
 
 def three_steps() -> None:

@@ -14,12 +14,11 @@ import random
 import string
 from pathlib import Path
 
-from click.testing import CliRunner
+from cli import invoke
 
 import nbsec
 from nbsec import reporters
 from nbsec.baseline import write_baseline
-from nbsec.cli import cli
 
 
 def fake(prefix: str, alphabet: str, length: int, rng: random.Random) -> str:
@@ -102,7 +101,7 @@ def test_every_part_is_found_and_nothing_leaks(tmp_path: Path) -> None:
     outputs["repr"] = repr(report) + str(report.to_dict())
     write_baseline(report, tmp_path / "baseline.json")
     outputs["baseline"] = (tmp_path / "baseline.json").read_text()
-    result = CliRunner().invoke(cli, ["scan", str(path), "-f", "console", "-v"])
+    result = invoke("scan", path, "-f", "console", "-v")
     outputs["cli"] = result.output + (result.stderr if result.stderr_bytes is not None else "")
     for name, text in outputs.items():
         for part, secret in secrets.items():

@@ -7,22 +7,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
+from cli import invoke
 from IPython.core.interactiveshell import InteractiveShell
 
 import nbsec
-from nbsec.cli import cli
 from nbsec.threatmodel.notebook import MIME_TYPE, Snapshot
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "threatmodel"
 SMALL = "nbsec_threat_model: 1\nelements: [{id: u, kind: user}, {id: bot, kind: llm}]\nflows: [{from: u, to: bot}]\n"
 CLEAN = "nbsec_threat_model: 1\ntitle: Offline data only\nelements: [{id: d, kind: dataset}]\n"
-
-
-def invoke(*args: object) -> Result:
-    result = CliRunner().invoke(cli, [str(a) for a in args])
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    return result
 
 
 def test_check_exit_codes_follow_fail_on(tmp_path: Path) -> None:

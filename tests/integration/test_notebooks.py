@@ -4,7 +4,8 @@ Each one: nbformat 4.5 with cell ids and no outputs; a Markdown title; ONE cell
 tagged `parameters` whose every assignment is documented by a comment line
 above it, with `workspace = "nbsec-demo"`; the plotly mimetype renderer; narrative
 Markdown; a last cell that evaluates to the Report. And it runs through
-`nbsec run` on the demo workspace, shows its plots and its Report, and exits 0 or 1.
+`nbsec run` on the demo workspace (`nbsec demo DIR --no-scan`), shows its plots and its Report,
+reports the findings the demo plants for what it checks, and exits 1 (the demo has high findings).
 """
 
 from __future__ import annotations
@@ -17,10 +18,8 @@ from typing import Any
 import jsonschema
 import nbformat
 import pytest
-from click.testing import CliRunner
+from cli import invoke
 
-from nbsec.cli import cli
-from nbsec.demo import build_demo
 from nbsec.model import REPORT_MIME_TYPE
 from nbsec.runner.params import parameters_cell, parse_parameters_source
 
@@ -28,6 +27,37 @@ pytestmark = pytest.mark.integration
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[2] / "notebooks").glob("*.ipynb"))
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
+
+# What each notebook must report on the demo workspace: the demo plants these (a pickle payload, secrets, PII,
+# unsafe loads, a threat model, lineage with a changed file, weak and backdoored models). NBSEC-DEP-* are left
+# out: they depend on this interpreter's packages and on the advisory data's age, not on the demo.
+TM_FIRED = (
+    1, 2, 4, 5, 6, 7, 8, 9, 10, 12, 13, 14, 16, 17, 18, 19, 20, 21, 22, 24, 26, 27, 28, 30, 31, 32, 34, 37, 40, 44,
+)  # fmt: skip
+THREAT_MODEL_RULES = {f"NBSEC-TM-{n:03d}" for n in TM_FIRED}  # what the library raises on the demo's threat model
+NOTEBOOK_RULES = {
+    "NBSEC-NB-001", "NBSEC-NB-002", "NBSEC-NB-003", "NBSEC-NB-004", "NBSEC-NB-006", "NBSEC-NB-010", "NBSEC-NB-011",
+    "NBSEC-PRIV-001",
+}  # fmt: skip
+ADVERSARIAL_RULES = {"NBSEC-ADV-001", "NBSEC-ADV-004", "NBSEC-PRIV-002"}
+LINEAGE_RULES = {"NBSEC-LIN-001", "NBSEC-LIN-006"}
+DEMO_FINDINGS: dict[str, set[str]] = {
+    "adversarial_robustness": ADVERSARIAL_RULES | {"NBSEC-ADV-005"},  # its trigger-patch search finds the backdoor
+    "full_assessment": {"NBSEC-ART-001"} | NOTEBOOK_RULES | THREAT_MODEL_RULES | LINEAGE_RULES | ADVERSARIAL_RULES,
+    "lineage_audit": LINEAGE_RULES,
+    "model_artifact_assessment": {"NBSEC-ART-001"},
+    "notebook_hygiene": NOTEBOOK_RULES,
+    "threat_model_review": THREAT_MODEL_RULES,
+}
+# The rule families each notebook may report: a notebook reports on what it says it checks, nothing else.
+FAMILIES: dict[str, set[str]] = {
+    "adversarial_robustness": {"ADV", "PRIV"},
+    "full_assessment": {"ART", "NB", "PRIV", "DEP", "TM", "LIN", "ADV"},
+    "lineage_audit": {"LIN"},
+    "model_artifact_assessment": {"ART"},
+    "notebook_hygiene": {"NB", "PRIV", "DEP"},
+    "threat_model_review": {"TM"},
+}
 
 
 def load(path: Path) -> dict[str, Any]:
@@ -76,11 +106,12 @@ def test_notebook_follows_the_convention(path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """`nbsec demo` built once per session (shared with test_run.py's full_assessment run)."""
+    """`nbsec demo DIR --no-scan` run once per session (shared with test_run.py's full_assessment run)."""
     root = tmp_path_factory.getbasetemp() / "shared-nbsec-demo"
     marker = tmp_path_factory.getbasetemp() / "shared-nbsec-demo.built"
     if not marker.exists():
-        build_demo(root)
+        result = invoke("demo", root, "--no-scan")
+        assert result.exit_code == 0, result.output
         marker.touch()
     return root
 
@@ -89,13 +120,19 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_notebook_runs_on_the_demo_and_shows_its_report(
     path: Path, demo: Path, tmp_path: Path, report_schema: dict[str, Any]
 ) -> None:
+    assert path.stem in DEMO_FINDINGS, f"{path.name}: add the findings it must report on the demo to DEMO_FINDINGS"
     out = tmp_path / "out"
-    args = ["run", str(path), "-p", "workspace", str(demo), "--output-dir", str(out), "--format", "json"]
-    result = CliRunner().invoke(cli, [*args, "--no-history", "--timeout", "300"])
-    assert result.exit_code in (0, 1), result.output
+    args = ["run", path, "-p", "workspace", demo, "--output-dir", out, "--format", "json"]
+    result = invoke(*args, "--no-history", "--timeout", "300")
     data = json.loads((out / f"{path.stem}.json").read_text(encoding="utf-8"))
     jsonschema.validate(data, report_schema)
-    assert not [e for e in data["errors"] if e["scanner"] == "runner"]
+    assert data["errors"] == [], data["errors"]
+    found = {f["rule_id"] for f in data["findings"]}
+    missing = DEMO_FINDINGS[path.stem] - found
+    assert not missing, f"{path.stem} did not report {sorted(missing)} on the demo; it reported {sorted(found)}"
+    foreign = {r for r in found if r.split("-")[1] not in FAMILIES[path.stem]}
+    assert not foreign, f"{path.stem} reported rules outside what it checks: {sorted(foreign)}"
+    assert result.exit_code == 1, result.output  # every notebook finds something at or above high on the demo
     assert data["checks"], "the Report says what was checked"
     executed = load(out / f"{path.stem}.ipynb")
     outputs = [o for c in executed["cells"] for o in c.get("outputs", [])]

@@ -127,12 +127,22 @@ def test_threat_model_widget_renders_in_jupyterlab(lab: tuple[str, str, Path]) -
         page.screenshot(path=str(shot), full_page=True)
         print(f"screenshot: {shot}")
 
-        run_all(page)  # re-running the cell replaces the widget: same list, not a second one
-        page.wait_for_timeout(500)
+        # Re-running the cell replaces the widget: same list, not a second one. Wait for the re-run itself: the
+        # cell's execution count goes up and the list shown before it (marked here) is gone, replaced.
+        count_js = "window.jupyterapp.shell.currentWidget.content.widgets[1].model.executionCount"
+        before = page.evaluate(count_js)
+        assert isinstance(before, int), before
+        page.evaluate("document.querySelector('.nbsec-threat-list').dataset.nbsecBeforeRerun = '1'")
+        run_all(page)
+        page.wait_for_function(f"({count_js}) > {before}", timeout=30000)
+        page.wait_for_function(
+            "(() => { const lists = [...document.querySelectorAll('.nbsec-threat-list')];"
+            " return lists.length > 0 && !lists.some(l => l.dataset.nbsecBeforeRerun); })()",
+            timeout=30000,
+        )
         page.wait_for_function(
             "window.jupyterapp.shell.currentWidget.sessionContext.session?.kernel?.status === 'idle'", timeout=30000
         )
-        page.locator(".nbsec-threat-list").first.wait_for(timeout=30000)
         assert page.locator(".nbsec-threat-list").count() == 1
         assert page.locator(".nbsec-threat-list tbody tr").count() == rows
         assert errors == []

@@ -105,11 +105,54 @@ def test_yaml_syntax_errors_name_the_line() -> None:
     assert line is not None and line >= 3 and "invalid YAML" in message
 
 
-def test_python_tags_are_refused_by_the_safe_loader(tmp_path: Path) -> None:
+YAML_HINT = "fix the YAML syntax at that line"
+APPLY = "!!python/object/apply:os.system"
+APPLY_TAG = "'tag:yaml.org,2002:python/object/apply:os.system'"
+
+
+def refused(tag: str) -> str:
+    return f"invalid YAML: could not determine a constructor for the tag {tag}"
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "tag"),
+    [
+        # on a list, a mapping and a scalar: the three YAML node kinds
+        ("elements: {apply} ['touch {marker}']\n", 2, APPLY_TAG),
+        ("elements: [{apply} {{id: a, kind: llm, name: 'touch {marker}'}}]\n", 2, APPLY_TAG),
+        ("elements: [{{id: a, kind: llm, name: {apply} 'touch {marker}'}}]\n", 2, APPLY_TAG),
+        # on a mapping key, on the whole document, and a tag of the writer's own
+        ("elements: [{{{apply} 'touch {marker}': x, id: a, kind: llm}}]\n", 2, APPLY_TAG),
+        ("elements: [!mine {{id: a, kind: llm}}]\n", 2, "'!mine'"),
+        # in every section a model has: zones, controls, flows, threats, attributes
+        ("zones: [{apply} {{id: z, trust: untrusted}}]\nelements: [{{id: a, kind: llm, zone: z}}]\n", 2, APPLY_TAG),
+        ("controls: {apply} ['touch {marker}']\nelements: [{{id: a, kind: llm}}]\n", 2, APPLY_TAG),
+        (
+            "elements: [{{id: a, kind: llm}}, {{id: b, kind: user}}]\nflows: [{apply} {{from: b, to: a}}]\n",
+            3,
+            APPLY_TAG,
+        ),
+        ("elements: [{{id: a, kind: llm}}]\nthreats:\n  - {apply} {{rule: NBSEC-TM-001, target: a}}\n", 4, APPLY_TAG),
+        ("elements:\n  - id: a\n    kind: llm\n    attributes: {apply} {{public: true}}\n", 5, APPLY_TAG),
+    ],
+    ids=["list", "mapping", "scalar", "key", "own-tag", "zone", "controls", "flow", "threat", "attributes"],
+)
+def test_tags_are_refused_on_every_node_kind_and_section(tmp_path: Path, text: str, line: int, tag: str) -> None:
     marker = tmp_path / "pwned"
-    text = f"nbsec_threat_model: 1\nelements: !!python/object/apply:os.system ['touch {marker}']\n"
-    problems_of(text)
+    model = "nbsec_threat_model: 1\n" + text.format(apply=APPLY, marker=marker)
+    assert problems_of(model) == [(line, refused(tag), YAML_HINT)]
     assert not marker.exists()
+
+
+def test_a_tagged_document_is_refused() -> None:
+    text = f"--- {APPLY}\nnbsec_threat_model: 1\nelements: [{{id: a, kind: llm}}]\n"
+    assert problems_of(text) == [(1, refused(APPLY_TAG), YAML_HINT)]
+
+
+def test_the_standard_collection_tags_still_load() -> None:
+    # safe_load's own tags are not refused: only tags it has no constructor for.
+    model = tm.loads("nbsec_threat_model: 1\nelements: !!seq [!!map {id: a, kind: llm}]\n")
+    assert [e.id for e in model.elements] == ["a"]
 
 
 def test_alias_bombs_are_bounded() -> None:

@@ -151,7 +151,10 @@ class Reader:
         if self.end is not None and self.pos + n > self.end:
             raise Truncated
         if self.seekable:
-            self.stream.seek(n, io.SEEK_CUR)
+            try:
+                self.stream.seek(n, io.SEEK_CUR)
+            except (OverflowError, ValueError):  # a length no file can have (a file's seek refuses 2**63)
+                raise Truncated from None
             self.pos += n
             if self.end is None:
                 # Seeking past EOF does not fail: check we did not.

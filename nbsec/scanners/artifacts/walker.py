@@ -195,6 +195,8 @@ def _zip(walk: Walk, stream: BinaryIO, member: str | None, depth: int) -> Iterat
             continue
         head = _head(data)
         kind = _sniff_member(head, entry.name)
+        if kind is None and is_torch and (entry.name.endswith("/data.pkl") or entry.name == "data.pkl"):
+            kind = PICKLE  # torch.load unpickles data.pkl whatever its first bytes look like to a sniffer
         if storage:
             # Look only when it poses as a pickle, and then only report what a load could import
             # (random floats can look like anything, including a PROTO opcode).

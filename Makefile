@@ -16,10 +16,10 @@ DEMO_REPORT := .nbsec/demo-report
 LAB_DIR     := .nbsec/lab
 
 # rfc3987-syntax (pulled in through jupyter-events) adds 3-5 s to every process that imports
-# jsonschema, so to nbformat, papermill and Jupyter (toolchain.md); nothing needs it.
+# jsonschema, so to nbformat, papermill and Jupyter (docs/development.md); nothing needs it.
 UNINSTALL_SLOW_IMPORTS := $(PY) -m pip uninstall -y -q rfc3987-syntax 2>/dev/null || true
 
-# torch on a small machine spin-waits with more than one thread (toolchain.md).
+# torch on a small machine spin-waits with more than one thread (docs/development.md).
 export OMP_NUM_THREADS := 1
 
 .PHONY: demo test lab bench lint clean
@@ -54,7 +54,7 @@ $(VENV)/.lab: $(VENV)/.torch
 # so no kernelspec needs installing. Exit 1 means "findings": expected, the demo has them.
 demo: $(VENV)/.torch
 	$(VENV)/bin/nbsec demo $(DEMO) --no-scan
-	$(VENV)/bin/nbsec run full_assessment -p workspace $(DEMO) --output-dir $(DEMO_REPORT) \
+	$(VENV)/bin/nbsec run full_assessment -p workspace $(DEMO) -o $(DEMO_REPORT) \
 		--format html,json,sarif,junit,md --name demo || test $$? -eq 1
 	@echo "executed notebook: $(abspath $(DEMO_REPORT))/full_assessment.ipynb"
 

@@ -24,8 +24,8 @@ RUNS = 3
 
 
 def build_report() -> object:
-    from nbsec.rule_catalogue import load_catalogue
     from nbsec.model import Check, Confidence, Finding, Location, Report
+    from nbsec.rule_catalogue import load_catalogue
 
     rules = load_catalogue().rules
     findings = [
@@ -58,8 +58,8 @@ def _median(fn: object) -> float:
 def main() -> dict[str, object]:
     from nbsec.compliance import COMPLIANCE_FRAMEWORKS, map_report
     from nbsec.compliance.render import render
-    from nbsec.rule_catalogue import load_catalogue
     from nbsec.model import Report
+    from nbsec.rule_catalogue import load_catalogue
 
     report = build_report()
     assert isinstance(report, Report)

@@ -4,20 +4,24 @@
     >>> report = nbsec.scan("notebooks/")     # doctest: +SKIP
     >>> report.findings[0].rule_id             # doctest: +SKIP
 
-Importing nbsec is cheap on purpose: no torch, plotly, ipywidgets or pandas.
-The scanners and surfaces load when first used.
+Importing nbsec is nearly free on purpose: every `nbsec` command starts by importing
+this package, so it loads nothing (not even the model) until a name is used. The
+scanners and surfaces load when first used.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import sys
 
-import nbsec.display  # noqa: F401  (stdlib-only; gives Report its rich display)
 from nbsec._version import __version__
-from nbsec.model import Confidence, Finding, Report, Severity
 
+# `typing` costs ~13 ms at start-up; the names below are only for type checkers.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from nbsec.api import scan
+    from nbsec.model import Confidence, Finding, Report, Severity
 
 __all__ = [
     "Confidence",
@@ -29,18 +33,33 @@ __all__ = [
     "scan",
 ]
 
+_LAZY = {
+    "scan": "nbsec.api",
+    "Report": "nbsec.model",
+    "Finding": "nbsec.model",
+    "Severity": "nbsec.model",
+    "Confidence": "nbsec.model",
+}
+
+if "IPython" in sys.modules:
+    # Under IPython (every Jupyter kernel, VS Code, the IPython shell) a Report may be shown, so give it
+    # its rich display now: text/plain, text/html and nbsec's MIME type. Elsewhere (the CLI, scripts)
+    # nothing displays a Report and this stays unloaded; `%load_ext nbsec` loads it too.
+    import nbsec.display  # noqa: F401
+
 
 def __getattr__(name: str) -> Any:
-    # `nbsec.scan` pulls in the engine (and IPython's transformer) only when used.
-    if name == "scan":
-        from nbsec.api import scan
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'nbsec' has no attribute {name!r}")
+    from importlib import import_module
 
-        return scan
-    raise AttributeError(f"module 'nbsec' has no attribute {name!r}")
+    return getattr(import_module(module), name)
 
 
 def load_ipython_extension(ipython: Any) -> None:
     """`%load_ext nbsec`: register the `%aisec` magics."""
+    import nbsec.display  # noqa: F401  (the Report's rich display)
     from nbsec.magics import register_magics
 
     register_magics(ipython)

@@ -1,6 +1,18 @@
-"""`nbsec.scan`: the one entry point. A readable pipeline of small steps.
+"""nbsec's one orchestrator: every surface (CLI, `%aisec`, the assessment notebooks, the server)
+calls these functions and gets the config policy, the baseline and the metrics applied the same way.
 
-paths -> config -> files -> scanners -> findings/errors -> policy -> baseline -> Report
+    scan(paths, environment=..., kernel=...)   files, installed packages, a live kernel -> one Report
+    check_threat_model(path)                   a threat model against the AI threat library
+    verify_manifest(folder, manifest)          a folder against its (signed) manifest
+    verify_lineage(store)                      a lineage store's chain and artifacts
+    evaluate_robustness / detect_backdoor / trigger_test / membership_inference   a PyTorch model
+
+Each is a readable pipeline of small steps:
+
+    config -> producer (scanners / engine / runner) -> findings, errors -> finish: policy -> baseline -> Report
+
+`finish` is the one place the config's include/exclude rules, `min_severity` and the baseline
+are applied; a finding they drop is kept in `report.suppressed` with the reason, never lost.
 """
 
 from __future__ import annotations
@@ -8,78 +20,155 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from nbsec._version import __version__
 from nbsec.baseline import apply_baseline
 from nbsec.config import Config, apply_policy, load_config, with_overrides
 from nbsec.errors import UsageError
 from nbsec.model import Check, Finding, Metric, Report, ScanError, Suppressed, Target, utc_now_iso
-from nbsec.scanners.base import Note, Scanner, plugin_errors, registry
+from nbsec.scanners.base import Note, Scanner
+from nbsec.scanners.loader import plugin_errors, registry, scanners_for
 from nbsec.targets import FileTarget, resolve_targets
+
+if TYPE_CHECKING:
+    from nbsec.scanners.notebook.kernel import KernelState
 
 PathLike = str | os.PathLike[str]
 Progress = Callable[[int, int, str], None]
+Settings = Config | Mapping[str, Any] | None
 
 
-def scan(
-    target: PathLike | Iterable[PathLike],
+# -- configuration ------------------------------------------------------------------------------
+
+
+def configure(
+    start: PathLike | None = None,
+    overrides: Mapping[str, Any] | None = None,
     *,
-    only: str | Iterable[str] | None = None,
-    config: Config | Mapping[str, Any] | None = None,
-    progress: Progress | None = None,
-) -> Report:
-    """Scan files or folders and return one Report.
-
-    `only` limits the scan to scanner names or rule ids/prefixes
-    (`only="NBSEC-NB-001"`). `config` is a Config, or a mapping of settings
-    that override the file and environment (`{"fail_on": "medium"}`).
-    `progress(done, total, path)` is called after each file.
-    Raises UsageError/ConfigError for a missing path or a bad setting; a file
-    that cannot be scanned becomes an entry in `report.errors`.
-    """
-    started = time.perf_counter()
-    paths = _as_paths(target)
-    cfg = _build_config(paths, only, config)
-    report = Report(tool_version=__version__, started_at=utc_now_iso())
-    scanners = select_scanners(cfg)
-    files = resolve_targets(paths, cfg)
-    report.timings["resolve"] = time.perf_counter() - started
-    report.errors.extend(plugin_errors())
-    _run_scanners(files, scanners, report, progress)
-    _flag_nothing_scanned(paths, files, report)
-    _apply_policy(report, cfg)
-    if cfg.baseline:
-        apply_baseline(report, cfg.baseline)
-    _add_metrics(report, files, time.perf_counter() - started)
-    report.timings["total"] = time.perf_counter() - started
-    report.finished_at = utc_now_iso()
-    return report
-
-
-def _as_paths(target: PathLike | Iterable[PathLike]) -> list[PathLike]:
-    if isinstance(target, (str, os.PathLike)):
-        return [target]
-    paths = list(target)
-    if not paths:
-        raise UsageError("nothing to scan: no path given", "pass a file or folder, e.g. `nbsec scan notebooks/`")
-    return paths
-
-
-def _build_config(
-    paths: list[PathLike], only: str | Iterable[str] | None, config: Config | Mapping[str, Any] | None
+    exclude_rules: Iterable[str] = (),
+    allow_globals: Iterable[str] = (),
+    config_file: PathLike | None = None,
+    environ: Mapping[str, str] | None = None,
 ) -> Config:
-    cfg = config if isinstance(config, Config) else load_config(paths[0], config)
+    """The settings for work on `start`: defaults < config file (found above `start`) < NBSEC_* < overrides.
+
+    `exclude_rules` and `allow_globals` add to the file's lists instead of replacing them, as the
+    repeatable `--exclude-rule` / `--allow-global` flags do.
+    """
+    cfg = load_config(start if start is not None else ".", overrides, environ=environ, config_file=config_file)
+    extra = {"exclude_rules": tuple(exclude_rules), "allow_globals": tuple(allow_globals)}
+    additions = {key: (*getattr(cfg, key), *values) for key, values in extra.items() if values}
+    return with_overrides(cfg, additions) if additions else cfg
+
+
+def _config(start: PathLike | None, settings: Settings, only: str | Iterable[str] | None = None) -> Config:
+    cfg = settings if isinstance(settings, Config) else configure(start, settings)
     if only is not None:
         cfg = with_overrides(cfg, {"only": [only] if isinstance(only, str) else list(only)})
     return cfg
 
 
-def select_scanners(cfg: Config) -> list[Scanner]:
-    """Scanners to run: all, or those named in `only` (a rule id selects the scanner that owns it)."""
-    available = registry()
+def finish(report: Report, config: Config) -> Report:
+    """Apply the config policy (include/exclude rules, min_severity) and the baseline; stamp the end time.
+
+    Dropped findings go to `report.suppressed` with the reason ("config", "severity-threshold",
+    "baseline"). Every api function ends here; call it yourself only for a Report you built.
+    """
+    report.findings, dropped = apply_policy(report.findings, config)
+    report.suppressed.extend(dropped)
+    if config.baseline:
+        apply_baseline(report, config.baseline)
+    report.finished_at = utc_now_iso()
+    return report
+
+
+# -- scan: files, the installed packages, a live kernel ---------------------------------------------
+
+
+def scan(
+    target: PathLike | Iterable[PathLike] | None = None,
+    *,
+    only: str | Iterable[str] | None = None,
+    config: Settings = None,
+    progress: Progress | None = None,
+    environment: bool = False,
+    site_packages: PathLike | None = None,
+    kernel: KernelState | None = None,
+) -> Report:
+    """Scan files or folders, the installed packages and/or a live kernel; return one Report.
+
+    `only` limits the scan to scanner names or rule ids/prefixes (`only="NBSEC-NB-001"`).
+    `config` is a Config, or a mapping of settings that override the file and environment
+    (`{"fail_on": "medium"}`). `progress(done, total, path)` is called after each file.
+    `environment=True` also matches this interpreter's packages (or `site_packages`) against
+    the offline advisories; `kernel` is a `KernelState` of a running kernel (`%aisec scan --kernel`).
+    Raises UsageError/ConfigError for a missing path or a bad setting; a file that cannot be
+    scanned becomes an entry in `report.errors`.
+    """
+    started = time.perf_counter()
+    paths = _as_paths(target, allow_empty=environment or kernel is not None)
+    cfg = _config(paths[0] if paths else None, config, only)
+    report = Report(tool_version=__version__, started_at=utc_now_iso())
+    if paths:
+        _scan_files(paths, cfg, report, progress, started)
+    if environment:
+        from nbsec.supply_chain.vulns import scan_environment
+
+        scan_environment(report, site_packages=Path(site_packages) if site_packages is not None else None)
+    if kernel is not None:
+        from nbsec.scanners.notebook.kernel import scan_kernel
+
+        scan_kernel(kernel, report)
+    finish(report, cfg)
+    report.timings["total"] = time.perf_counter() - started
+    return report
+
+
+def scan_environment(*, site_packages: PathLike | None = None, config: Settings = None) -> Report:
+    """Installed packages of this interpreter (or of `site_packages`) against the offline advisories."""
+    return scan(None, environment=True, site_packages=site_packages, config=config)
+
+
+def scan_kernel(
+    user_ns: Mapping[str, Any],
+    *,
+    history: Iterable[str] = (),
+    environ: Mapping[str, str] | None = None,
+    config: Settings = None,
+) -> Report:
+    """A live kernel: variables, DataFrames, credential environment variables, input history."""
+    from nbsec.scanners.notebook.kernel import KernelState
+
+    return scan(None, kernel=KernelState(user_ns, tuple(history), environ), config=config)
+
+
+def _as_paths(target: PathLike | Iterable[PathLike] | None, *, allow_empty: bool) -> list[PathLike]:
+    if isinstance(target, (str, os.PathLike)):
+        return [target]
+    paths = list(target) if target is not None else []
+    if not paths and not allow_empty:
+        raise UsageError("nothing to scan: no path given", "pass a file or folder, e.g. `nbsec scan notebooks/`")
+    return paths
+
+
+def _scan_files(paths: list[PathLike], cfg: Config, report: Report, progress: Progress | None, started: float) -> None:
+    files = resolve_targets(paths, cfg)
+    scanners = select_scanners(cfg, {f.kind for f in files})
+    report.timings["resolve"] = time.perf_counter() - started
+    report.errors.extend(plugin_errors())
+    _run_scanners(files, scanners, report, progress)
+    _flag_nothing_scanned(paths, files, report)
+    _add_metrics(report, files, time.perf_counter() - started)
+
+
+def select_scanners(cfg: Config, kinds: set[str] | None = None) -> list[Scanner]:
+    """Scanners to run: all that read these `kinds` of file (None: any), or those named in `only`
+    (a rule id selects the scanner that owns it). Scanners for kinds not present are not even imported."""
     if not cfg.only:
-        return [cls(cfg) for cls in available.values()]
+        return [cls(cfg) for cls in scanners_for(kinds).values()]
+    available = registry()
     chosen: dict[str, type[Scanner]] = {}
     for item in cfg.only:
         if item in available:
@@ -164,34 +253,83 @@ def _flag_nothing_scanned(paths: list[PathLike], files: list[FileTarget], report
     )
 
 
-def _apply_policy(report: Report, cfg: Config) -> None:
-    """Config-level include/exclude and the severity threshold: kept in `suppressed`, not lost."""
-    report.findings, dropped = apply_policy(report.findings, cfg)
-    report.suppressed.extend(dropped)
-
-
 def _add_metrics(report: Report, files: list[FileTarget], seconds: float) -> None:
-    scanned = [f for f, t in zip(files, report.targets, strict=True) if t.status != "skipped"]
-    total_bytes = sum(f.size for f in scanned)
+    scanned_paths = {t.path for t in report.targets if t.status != "skipped"}
+    scanned = [f for f in files if f.display in scanned_paths]
     report.metrics.append(Metric("files_scanned", len(scanned), "files"))
-    report.metrics.append(Metric("bytes_scanned", total_bytes, "bytes"))
+    report.metrics.append(Metric("bytes_scanned", sum(f.size for f in scanned), "bytes"))
     if seconds > 0:
         report.metrics.append(Metric("scan_throughput", round(len(scanned) / seconds, 3), "files/s"))
 
 
-def scan_kernel(
-    user_ns: Mapping[str, Any], *, history: Iterable[str] = (), environ: Mapping[str, str] | None = None
+# -- the other producers: threat models, manifests, lineage, adversarial runners ----------------------
+
+
+def check_threat_model(path: PathLike, *, config: Settings = None) -> Report:
+    """Open threats of a threat-model file (NBSEC-TM-*); decided ones are listed as suppressed."""
+    from nbsec.threatmodel import check
+
+    return finish(check(path), _config(path, config))
+
+
+def verify_manifest(
+    folder: PathLike,
+    manifest: PathLike,
+    *,
+    public_key: PathLike | None = None,
+    signature: PathLike | None = None,
+    progress: Callable[..., None] | None = None,
+    config: Settings = None,
 ) -> Report:
-    """Scan a live kernel: variables, DataFrames, credential environment variables, input history."""
-    from nbsec.scanners.notebook.kernel import scan_kernel as scan_live_kernel
+    """Every file of `folder` against `manifest` (and its Ed25519 signature with `public_key`)."""
+    from nbsec.integrity import verify_path
 
-    return scan_live_kernel(user_ns, history=list(history), environ=environ)
+    report = verify_path(folder, manifest, public_key=public_key, signature_path=signature, progress=progress)
+    return finish(report, _config(folder, config))
 
 
-def scan_environment(*, site_packages: str | os.PathLike[str] | None = None) -> Report:
-    """Installed packages of this interpreter (or of `site_packages`) against the offline advisories."""
-    from pathlib import Path
+def verify_lineage(
+    store: PathLike | None = None,
+    *,
+    public_key: PathLike | None = None,
+    expect_head: str | None = None,
+    artifacts: bool = True,
+    config: Settings = None,
+) -> Report:
+    """A lineage store's hash chain (and signatures with `public_key`); re-hash recorded artifacts."""
+    from nbsec.lineage.verifier import verify_store
 
-    from nbsec.supply_chain import scan_environment as scan_installed
+    report = verify_store(store, public_key=public_key, expect_head=expect_head, artifacts=artifacts)
+    return finish(report, _config(None, config))
 
-    return scan_installed(site_packages=Path(site_packages) if site_packages is not None else None)
+
+def evaluate_robustness(
+    model: Any, inputs: Any, labels: Any = None, *, config: Settings = None, **options: Any
+) -> Report:
+    """Evasion attacks on a PyTorch classifier (`nbsec.adversarial.evaluate`'s options)."""
+    from nbsec.adversarial import evaluate
+
+    return finish(evaluate(model, inputs, labels, **options), _config(None, config))
+
+
+def detect_backdoor(model: Any, inputs: Any, labels: Any = None, *, config: Settings = None, **options: Any) -> Report:
+    """Poisoned training samples by activation clustering and spectral signatures."""
+    from nbsec.adversarial import detect_backdoor as run
+
+    return finish(run(model, inputs, labels, **options), _config(None, config))
+
+
+def trigger_test(model: Any, inputs: Any, labels: Any = None, *, config: Settings = None, **options: Any) -> Report:
+    """Does a known trigger flip the model's predictions?"""
+    from nbsec.adversarial import trigger_test as run
+
+    return finish(run(model, inputs, labels, **options), _config(None, config))
+
+
+def membership_inference(
+    model: Any, members: Any, nonmembers: Any, *, config: Settings = None, **options: Any
+) -> Report:
+    """How well an attacker tells training members from non-members (NBSEC-PRIV-002)."""
+    from nbsec.adversarial import membership_inference as run
+
+    return finish(run(model, members, nonmembers, **options), _config(None, config))

@@ -53,6 +53,9 @@ class Config:
     # The hard denylist still wins: os.system cannot be allowed.
     allow_globals: tuple[str, ...] = ()
     sources: tuple[str, ...] = field(default=(), compare=False)
+    # Settings given by a file, the environment or an argument (not defaults): lets a command whose
+    # own default differs (e.g. `nbsec lineage verify --fail-on low`) yield to a configured value.
+    explicit: frozenset[str] = field(default=frozenset(), compare=False)
 
     def rule_enabled(self, rule_id: str) -> bool:
         """include/exclude take exact ids, prefixes (NBSEC-NB) or globs (NBSEC-NB-00*).
@@ -78,7 +81,7 @@ def _matches_any(rule_id: str, patterns: tuple[str, ...]) -> bool:
     return False
 
 
-_KEYS = {f.name for f in fields(Config)} - {"sources"}
+_KEYS = {f.name for f in fields(Config)} - {"sources", "explicit"}
 
 
 def _coerce(key: str, value: Any, origin: str) -> Any:
@@ -126,7 +129,7 @@ def _apply(config: Config, values: Mapping[str, Any], origin: str) -> Config:
         changes[key] = _coerce(key, value, origin)
     if not changes:
         return config
-    return replace(config, sources=(*config.sources, origin), **changes)
+    return replace(config, sources=(*config.sources, origin), explicit=config.explicit | set(changes), **changes)
 
 
 def with_overrides(config: Config, values: Mapping[str, Any], origin: str = "arguments") -> Config:

@@ -98,7 +98,7 @@ def _add(by_id: dict[str, Rule], rule: Rule, origin: str) -> None:
 
 def _add_plugin_rules(by_id: dict[str, Rule]) -> tuple[tuple[str, str], ...]:
     """Rules of scanner plugins; a plugin that fails to load is a failure, never fatal."""
-    from nbsec.scanners.base import plugin_errors, registry
+    from nbsec.scanners.loader import plugin_errors, registry
 
     failures = [(error.scanner, error.message) for error in plugin_errors()]
     for scanner in registry().values():

@@ -2,7 +2,10 @@
 
 Run once when the snapshot changes (needs PyYAML; the package itself reads only JSON):
 
-    .venv/bin/python scripts/build_advisories.py ../shared/data/advisories/pypa-advisory-database-3ccb612.tar.gz
+    .venv/bin/python scripts/build_advisories.py pypa-advisory-database-3ccb612.tar.gz
+
+The tarball is https://github.com/pypa/advisory-database at commit 3ccb612573e2 (see
+nbsec/data/advisories/SOURCE.md for its date and license).
 
 It keeps the advisories of the ML / notebook stack (PACKAGES and PREFIXES below),
 drops what the matcher never reads (GIT ranges, long reference lists), drops an

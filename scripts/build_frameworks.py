@@ -1,6 +1,6 @@
 """Re-create nbsec/data/frameworks/atlas.json from MITRE ATLAS and refresh SHA256SUMS.
 
-    .venv/bin/python scripts/build_frameworks.py ../shared/data/atlas/ATLAS.yaml
+    .venv/bin/python scripts/build_frameworks.py path/to/ATLAS.yaml   # dist/ATLAS.yaml of atlas-data v5.6.1
     .venv/bin/python scripts/build_frameworks.py --sums-only     # after editing a curated catalogue
 
 atlas.json is generated (PyYAML at build time only; nbsec reads JSON); the other
@@ -29,7 +29,7 @@ SUMS = OUT / "SHA256SUMS"
 SOURCE = OUT / "SOURCE.md"
 # `- **SHA-256**: `file.json`` or `- **SHA-256**: `file.json` `<hex>`` in SOURCE.md.
 SHA_LINE = re.compile(r"^- \*\*SHA-256\*\*: `([^`]+)`(?: `[0-9a-f]{64}`)?$", re.MULTILINE)
-# The ATLAS snapshot analysed in ../shared/reference/frameworks.md.
+# The ATLAS release the bundled atlas.json was built from (nbsec/data/frameworks/SOURCE.md).
 ATLAS_COMMIT = "8ee2c689a7d3c65ddf2bfe4950a4f3ecffa6f48b"
 ATLAS_RELEASE = "v5.6.1"
 ATLAS_DATE = "2026-05-05"

@@ -1,4 +1,4 @@
-"""Debian's Chromium for the real-browser tests: never a browser a test tool downloads (toolchain.md)."""
+"""Debian's Chromium for the real-browser tests: never a browser a test tool downloads (docs/development.md)."""
 
 from __future__ import annotations
 

@@ -34,7 +34,7 @@ with DAG(
         bash_command=(
             f"{NBSEC} run model_artifact_assessment --matrix targets.yaml "
             f"--dask-scheduler {DASK_SCHEDULER} "
-            "--output-dir reports/nightly/{{ ds }} --format html,json,sarif --timeout 3600 --quiet"
+            "-o reports/nightly/{{ ds }} -f html,json,sarif --timeout 3600 --quiet"
         ),
     )
     history = BashOperator(

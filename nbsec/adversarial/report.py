@@ -97,7 +97,7 @@ def build_report(
 ) -> Report:
     norm = str(settings["norm"])
     report = Report(started_at=started_at)
-    from nbsec import __version__
+    from nbsec._version import __version__
 
     report.tool_version = __version__
     detail = f"{result.n} samples, {len(result.attacks)} attack(s), {norm} epsilons {settings['epsilons']}, {device}"

@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import shlex
 
 import click
 
-from nbsec.cli import (
-    DEFAULT_BASELINE,
-    _NbsecGroup,
-    _print_errors,
-    _quote,
-    _stderr_is_tty,
-    build_config,
-    cli,
-    run_scan,
-)
+from nbsec.commands._group import NbsecGroup
+from nbsec.commands._output import ProgressBar, print_errors, stderr_is_tty
+
+DEFAULT_BASELINE = ".nbsec-baseline.json"
 
 # -- baseline ---------------------------------------------------------------------------
 
@@ -30,7 +25,9 @@ Examples:
 """
 
 
-@cli.group("baseline", cls=_NbsecGroup, help=BASELINE_HELP, short_help="Accept current findings; report only new ones.")
+@click.group(
+    "baseline", cls=NbsecGroup, help=BASELINE_HELP, short_help="Accept current findings; report only new ones."
+)
 def baseline_group() -> None:
     pass
 
@@ -52,13 +49,19 @@ Examples:
 @click.option("--output", "-o", default=DEFAULT_BASELINE, show_default=True, type=click.Path(path_type=str))
 @click.option("--config", "config_file", type=click.Path(path_type=str), help="TOML config file to use.")
 def baseline_create_command(paths: tuple[str, ...], output: str, config_file: str | None) -> None:
+    from nbsec import api
     from nbsec.baseline import write_baseline
 
-    cfg = build_config(paths, {}, (), config_file)
     # A baseline named in the config must not hide findings from the new baseline.
-    cfg = dataclasses.replace(cfg, baseline=None)
-    report = run_scan(paths, cfg, (), show_progress=_stderr_is_tty())
+    cfg = dataclasses.replace(api.configure(paths[0], config_file=config_file), baseline=None)
+    bar = ProgressBar() if stderr_is_tty() else None
+    try:
+        report = api.scan(list(paths), config=cfg, progress=bar)
+    finally:
+        if bar is not None:
+            bar.close()
     count = write_baseline(report, output)
     click.echo(f"recorded {count} finding{'s' if count != 1 else ''} in {output}")
-    click.echo(f"scan against it with: nbsec scan {' '.join(_quote(p) for p in paths)} --baseline {_quote(output)}")
-    _print_errors(report)
+    quoted = " ".join(shlex.quote(p) for p in paths)
+    click.echo(f"scan against it with: nbsec scan {quoted} --baseline {shlex.quote(output)}")
+    print_errors(report)

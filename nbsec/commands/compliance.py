@@ -7,14 +7,14 @@ from pathlib import Path
 
 import click
 
-from nbsec.cli import _NbsecGroup, cli
+from nbsec.commands._group import NbsecGroup
 from nbsec.errors import UsageError
 
 FRAMEWORK_CHOICES = ("nist-ai-rmf", "iso42001", "eu-ai-act", "atlas", "owasp-llm", "owasp-ml")
 TABLE_FORMATS = ("md", "html", "json")
 
 
-class _DefaultMapGroup(_NbsecGroup):
+class _DefaultMapGroup(NbsecGroup):
     """`nbsec compliance REPORT.json ...` is `nbsec compliance map REPORT.json ...`."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
@@ -45,7 +45,7 @@ Exit codes: 0 done; 2 bad input (not an nbsec JSON report, unknown framework, in
 """
 
 
-@cli.group(
+@click.group(
     "compliance",
     cls=_DefaultMapGroup,
     help=COMPLIANCE_HELP,

@@ -7,7 +7,8 @@ from typing import Any
 
 import click
 
-from nbsec.cli import FAIL_ON_CHOICES, _NbsecGroup, cli, emit, exit_code, output_plan, parse_formats
+from nbsec.commands._group import NbsecGroup
+from nbsec.commands._output import OutputOptions, PolicyOptions, finish, output_options, policy_options, settings
 from nbsec.errors import UsageError
 
 STORE_HELP = "Lineage store [default: .nbsec/lineage.db in the current folder]."
@@ -31,7 +32,7 @@ Examples:
 """
 
 
-@cli.group("lineage", cls=_NbsecGroup, help=LINEAGE_HELP, short_help="Record, verify and show data lineage.")
+@click.group("lineage", cls=NbsecGroup, help=LINEAGE_HELP, short_help="Record, verify and show data lineage.")
 def lineage_group() -> None:
     pass
 
@@ -105,16 +106,9 @@ Examples:
     "--expect-head", metavar="HASH", help="A head hash kept elsewhere (`nbsec lineage head`) that must be in the chain."
 )
 @click.option("--no-artifacts", is_flag=True, help="Check the chain only; do not re-hash artifacts.")
-@click.option("--format", "-f", "formats", multiple=True, metavar="FMT", help="As for `nbsec scan`.")
-@click.option("--output", "-o", type=click.Path(path_type=str), help="File for one format; folder or stem for several.")
-@click.option(
-    "--fail-on",
-    type=click.Choice(FAIL_ON_CHOICES, case_sensitive=False),
-    default="low",
-    show_default=True,
-    help="Exit 1 on findings at or above this severity.",
-)
-@click.option("--quiet", "-q", is_flag=True, help="Console format: only the summary line.")
+# Provenance that cannot be shown intact fails, down to a missing artifact, unless configured otherwise.
+@output_options(default_fail_on="low")
+@policy_options
 @click.pass_context
 def verify_command(
     ctx: click.Context,
@@ -122,18 +116,16 @@ def verify_command(
     public_key: str | None,
     expect_head: str | None,
     no_artifacts: bool,
-    formats: tuple[str, ...],
-    output: str | None,
-    fail_on: str,
-    quiet: bool,
+    out: OutputOptions,
+    policy: PolicyOptions,
 ) -> None:
-    from nbsec.lineage.verifier import verify_store
-    from nbsec.model import Severity
+    from nbsec import api
 
-    plan = output_plan(parse_formats(formats, output), output)
-    report = verify_store(store, public_key=public_key, expect_head=expect_head, artifacts=not no_artifacts)
-    emit(report, plan, quiet=quiet)
-    ctx.exit(exit_code(report, None if fail_on == "never" else Severity.parse(fail_on)))
+    plan, cfg = out.plan(), settings(store or ".", out, policy)
+    report = api.verify_lineage(
+        store, public_key=public_key, expect_head=expect_head, artifacts=not no_artifacts, config=cfg
+    )
+    finish(ctx, report, out, cfg, plan)
 
 
 @lineage_group.command("log", short_help="List the recorded events.")

@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import click
 
-from nbsec.cli import (
-    _NbsecGroup,
-    _ProgressBar,
-    _stderr_is_tty,
-    cli,
-    emit,
-    exit_code,
-    output_plan,
-    parse_formats,
+from nbsec.commands._group import NbsecGroup
+from nbsec.commands._output import (
+    OutputOptions,
+    PolicyOptions,
+    ProgressBar,
+    finish,
+    output_options,
+    policy_options,
+    settings,
+    stderr_is_tty,
 )
-
-if TYPE_CHECKING:
-    pass
-
 
 # -- manifest ----------------------------------------------------------------------------
 
@@ -38,7 +33,7 @@ Examples:
 """
 
 
-@cli.group("manifest", cls=_NbsecGroup, help=MANIFEST_HELP, short_help="Hash, sign and verify model folders.")
+@click.group("manifest", cls=NbsecGroup, help=MANIFEST_HELP, short_help="Hash, sign and verify model folders.")
 def manifest_group() -> None:
     pass
 
@@ -68,7 +63,7 @@ def manifest_create_command(
 ) -> None:
     from nbsec.integrity import DEFAULT_EXCLUDE, create_manifest_file
 
-    bar = _ProgressBar() if not no_progress and _stderr_is_tty() else None
+    bar = ProgressBar("hashing") if not no_progress and stderr_is_tty() else None
     try:
         manifest = create_manifest_file(
             path, output, algorithm=algorithm, exclude=(*DEFAULT_EXCLUDE, *exclude), progress=bar
@@ -100,10 +95,9 @@ Examples:
 @click.option("--manifest", "-m", default="manifest.json", show_default=True, type=click.Path(path_type=str))
 @click.option("--public-key", type=click.Path(path_type=str), help="Ed25519 public key (PEM or OpenSSH).")
 @click.option("--signature", type=click.Path(path_type=str), help="Signature file [default: MANIFEST.sig].")
-@click.option("--format", "-f", "formats", multiple=True, metavar="FMT", help="As for `nbsec scan`.")
-@click.option("--output", "-o", type=click.Path(path_type=str), help="File for one format; folder or stem for several.")
-@click.option("--quiet", "-q", is_flag=True, help="Console format: only the summary line. No progress bar.")
-@click.option("--no-progress", is_flag=True, help="Never show the progress bar.")
+# Any difference from the manifest fails unless the config or --fail-on says otherwise.
+@output_options(default_fail_on="info")
+@policy_options
 @click.pass_context
 def manifest_verify_command(
     ctx: click.Context,
@@ -111,23 +105,21 @@ def manifest_verify_command(
     manifest: str,
     public_key: str | None,
     signature: str | None,
-    formats: tuple[str, ...],
-    output: str | None,
-    quiet: bool,
-    no_progress: bool,
+    out: OutputOptions,
+    policy: PolicyOptions,
 ) -> None:
-    from nbsec.integrity import verify_path
-    from nbsec.model import Severity
+    from nbsec import api
 
-    plan = output_plan(parse_formats(formats, output), output)
-    bar = _ProgressBar() if not (quiet or no_progress) and _stderr_is_tty() else None
+    plan, cfg = out.plan(), settings(path, out, policy)
+    bar = ProgressBar("hashing") if out.show_progress() else None
     try:
-        report = verify_path(path, manifest, public_key=public_key, signature_path=signature, progress=bar)
+        report = api.verify_manifest(
+            path, manifest, public_key=public_key, signature=signature, progress=bar, config=cfg
+        )
     finally:
         if bar is not None:
             bar.close()
-    emit(report, plan, quiet=quiet)
-    ctx.exit(exit_code(report, Severity.INFO))  # any difference from the manifest fails
+    finish(ctx, report, out, cfg, plan)
 
 
 @manifest_group.command("sign", short_help="Sign a manifest with an Ed25519 private key.")

@@ -9,9 +9,6 @@ from typing import TYPE_CHECKING
 
 import click
 
-from nbsec.cli import (
-    cli,
-)
 from nbsec.errors import UsageError
 
 if TYPE_CHECKING:
@@ -38,8 +35,8 @@ def _catalogue() -> list[Rule]:
     return all_rules()
 
 
-@cli.command("rules", help=RULES_HELP, short_help="List the rules nbsec checks.")
-@click.option("--format", "fmt", type=click.Choice(("table", "json")), default="table", show_default=True)
+@click.command("rules", help=RULES_HELP, short_help="List the rules nbsec checks.")
+@click.option("--format", "-f", "fmt", type=click.Choice(("table", "json")), default="table", show_default=True)
 def rules_command(fmt: str) -> None:
     rules = _catalogue()
     if fmt == "json":
@@ -63,7 +60,7 @@ Examples:
 """
 
 
-@cli.command("explain", help=EXPLAIN_HELP, short_help="Explain one rule and how to fix it.")
+@click.command("explain", help=EXPLAIN_HELP, short_help="Explain one rule and how to fix it.")
 @click.argument("rule_id")
 def explain_command(rule_id: str) -> None:
     from nbsec.rule_catalogue import get_rule

@@ -8,16 +8,15 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from nbsec.cli import (
-    EXIT_CLEAN,
-    EXIT_FINDINGS,
-    EXIT_USAGE,
-    FAIL_ON_CHOICES,
-    _NbsecGroup,
-    build_config,
-    cli,
+from nbsec.commands._group import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, NbsecGroup
+from nbsec.commands._output import (
+    OutputOptions,
+    PolicyOptions,
     exit_code,
+    output_options,
     parse_formats,
+    settings,
+    threshold,
 )
 from nbsec.errors import UsageError
 
@@ -29,21 +28,23 @@ if TYPE_CHECKING:
     from nbsec.runner.summary import TargetSummary
 
 DEFAULT_FORMATS = ("json", "html")
+_NO_POLICY = PolicyOptions()
 
 RUN_HELP = """\
 Run an assessment notebook headlessly (papermill), read back the Report(s) it
-displays, and write the reports and the executed notebook into --output-dir.
+displays, and write the reports (-f, default json and html) and the executed
+notebook into the folder -o/--output.
 NOTEBOOK is a path or the name of a shipped notebook (`nbsec run --list`).
 Progress goes to stderr, one line per cell.
 
 \b
 Examples:
   nbsec run --list
-  nbsec run full_assessment --output-dir out --format json,sarif,html,junit
-  nbsec run model_artifact_assessment -p workspace ./models --output-dir out
-  nbsec run notebook_hygiene -f params.yaml --output-dir out --fail-on medium
-  nbsec run model_artifact_assessment --matrix targets.yaml --workers 4 --output-dir nightly
-  nbsec run model_artifact_assessment --matrix targets.yaml --dask-scheduler tcp://10.0.0.5:8786 --output-dir nightly
+  nbsec run full_assessment -o out -f json,sarif,html,junit
+  nbsec run model_artifact_assessment -p workspace ./models -o out
+  nbsec run notebook_hygiene --parameters-file params.yaml -o out --fail-on medium
+  nbsec run model_artifact_assessment --matrix targets.yaml --workers 4 -o nightly
+  nbsec run model_artifact_assessment --matrix targets.yaml --dask-scheduler tcp://10.0.0.5:8786 -o nightly
   nbsec runs history
 
 \b
@@ -62,7 +63,14 @@ new, fixed and unchanged findings. `nbsec runs history --plot trend.html` plots 
 
 
 def _validate_formats(raw: tuple[str, ...]) -> list[str]:
-    formats = [f for f in parse_formats(raw or DEFAULT_FORMATS) if f != "console"]
+    try:
+        parsed = parse_formats(raw or DEFAULT_FORMATS)
+    except UsageError as exc:
+        if any(part.endswith((".yaml", ".yml", ".json")) for part in raw):  # `-f params.yaml`, papermill-style
+            raise UsageError(exc.message, "-f is the report format, as in every nbsec command; "
+                             "give a parameters file with --parameters-file FILE") from None  # fmt: skip
+        raise
+    formats = [f for f in parsed if f != "console"]  # the console summary is always printed
     return formats or list(DEFAULT_FORMATS)
 
 
@@ -86,11 +94,6 @@ def _print_parameters(params: list[Parameter], indent: str = "  ") -> None:
         click.echo(f"{indent}-p {param.name} {param.default}")
         if param.help:
             click.echo(f"{indent}    {param.help}")
-
-
-def _fail_on(value: str | None) -> Severity | None:
-    overrides = {"fail_on": value} if value is not None else {}
-    return build_config(["."], overrides, (), None).fail_on
 
 
 def _default_target(stem: str, params: dict[str, Any]) -> str:
@@ -119,15 +122,15 @@ def _outcome(report: Report, fail_on: Severity | None) -> int:
     return EXIT_USAGE if notebook_failed(report) else exit_code(report, fail_on)
 
 
-@cli.command("run", help=RUN_HELP, short_help="Run assessment notebooks headlessly; exit 0/1/2.")
+@click.command("run", help=RUN_HELP, short_help="Run assessment notebooks headlessly; exit 0/1/2.")
 @click.argument("notebook", required=False)
 @click.option("-p", "--parameter", "pairs", multiple=True, type=(str, str), metavar="NAME VALUE", help="Set one.")
 @click.option(
-    "-f", "--parameters-file", "param_files", multiple=True, type=click.Path(path_type=Path), help="YAML parameters."
+    "--parameters-file", "param_files", multiple=True, type=click.Path(path_type=Path), help="YAML parameters."
 )
-@click.option("--output-dir", "-o", type=click.Path(path_type=Path, file_okay=False), help="Where outputs go.")
-@click.option("--format", "formats", multiple=True, metavar="FMT", help="json,sarif,html,junit,md [json,html]")
-@click.option("--fail-on", type=click.Choice(FAIL_ON_CHOICES, case_sensitive=False), help="Exit 1 at this severity.")
+@output_options(output_help="Folder for the reports (-f, default json,html) and the executed notebook.")
+# The folder was --output-dir before the output options were shared; scripts that say so keep working.
+@click.option("--output-dir", "output_dir", type=click.Path(path_type=str, file_okay=False), hidden=True)
 @click.option("--timeout", type=click.FloatRange(min=1), default=1800, show_default=True, help="Whole-run limit (s).")
 @click.option("--cell-timeout", type=click.FloatRange(min=1), help="Limit per cell (s) [default: --timeout].")
 @click.option("--kernel", help="Kernel name [default: this Python, so the kernel sees this nbsec].")
@@ -139,16 +142,14 @@ def _outcome(report: Report, fail_on: Severity | None) -> int:
 @click.option("--no-history", is_flag=True, help="Do not record this run.")
 @click.option("--list", "list_notebooks", is_flag=True, help="List the shipped notebooks and their parameters.")
 @click.option("--help-notebook", is_flag=True, help="Show NOTEBOOK's parameters and exit.")
-@click.option("--quiet", "-q", is_flag=True, help="No per-cell progress lines.")
 @click.pass_context
 def run_command(
     ctx: click.Context,
     notebook: str | None,
     pairs: tuple[tuple[str, str], ...],
     param_files: tuple[Path, ...],
-    output_dir: Path | None,
-    formats: tuple[str, ...],
-    fail_on: str | None,
+    out: OutputOptions,
+    output_dir: str | None,
     timeout: float,
     cell_timeout: float | None,
     kernel: str | None,
@@ -160,7 +161,6 @@ def run_command(
     no_history: bool,
     list_notebooks: bool,
     help_notebook: bool,
-    quiet: bool,
 ) -> None:
     from nbsec.runner.catalog import describe, resolve_notebook
     from nbsec.runner.params import build_parameters
@@ -176,20 +176,22 @@ def run_command(
         click.echo(f"{info.name}: {info.title}\nparameters:")
         _print_parameters(info.parameters)
         return
-    if output_dir is None:
-        raise click.UsageError("--output-dir is required: the reports and the executed notebook go there", ctx=ctx)
+    folder = out.output or output_dir
+    if folder is None:
+        raise click.UsageError("-o/--output is required: the reports and the executed notebook go there", ctx=ctx)
     if dask_scheduler and matrix is None:
         raise click.UsageError("--dask-scheduler runs the targets of a --matrix file; add --matrix", ctx=ctx)
-    fmts = _validate_formats(formats)
-    threshold = _fail_on(fail_on)
+    fmts = _validate_formats(out.formats)
+    fail_on = threshold(settings(".", out, _NO_POLICY), out)
     params = build_parameters(info.parameters, pairs, param_files, notebook)
     history = _open_history(history_path, no_history)
     common = {"kernel": kernel, "timeout": timeout, "cell_timeout": cell_timeout}
+    output = Path(folder)
     if matrix is not None:
-        code = _run_matrix(path, info.parameters, params, matrix, output_dir, fmts, threshold, history, workers,
-                           dask_scheduler, quiet, common)  # fmt: skip
+        code = _run_matrix(path, info.parameters, params, matrix, output, fmts, fail_on, history, workers,
+                           dask_scheduler, out, common)  # fmt: skip
     else:
-        code = _run_single(path, params, output_dir, fmts, threshold, history, target_name, quiet, common)
+        code = _run_single(path, params, output, fmts, fail_on, history, target_name, out, common)
     ctx.exit(code)
 
 
@@ -198,15 +200,14 @@ def _run_single(
     params: dict[str, Any],
     output_dir: Path,
     fmts: list[str],
-    threshold: Severity | None,
+    fail_on: Severity | None,
     history: RunHistory | None,
     target_name: str | None,
-    quiet: bool,
+    out: OutputOptions,
     common: dict[str, Any],
 ) -> int:
     from nbsec.display import text_summary
     from nbsec.runner.job import run_assessment
-    from nbsec.runner.summary import write_reports
 
     executed = output_dir / f"{path.stem}.ipynb"
     if executed.resolve() == path.resolve():
@@ -216,10 +217,19 @@ def _run_single(
         click.echo(line, err=True)
 
     click.echo(f"nbsec: running {path} ({len(params)} parameter(s) set)", err=True)
-    report, execution = run_assessment(path, executed, params, cwd=Path.cwd(), sink=None if quiet else sink, **common)
+    report, execution = run_assessment(
+        path, executed, params, cwd=Path.cwd(), sink=None if out.quiet or out.no_progress else sink, **common
+    )
     written = write_reports(report, output_dir, path.stem, fmts)
-    code = _outcome(report, threshold)
-    click.echo(text_summary(report, limit=20))
+    code = _outcome(report, fail_on)
+    if out.verbose:
+        from nbsec.display.formats import print_console
+
+        print_console(report, verbose=True)
+    elif out.quiet:
+        click.echo(report.summary_line())
+    else:
+        click.echo(text_summary(report, limit=20))
     click.echo(f"nbsec: executed notebook: {executed.resolve()}", err=True)
     for fmt, where in written.items():
         click.echo(f"nbsec: wrote {fmt} report to {where}", err=True)
@@ -247,11 +257,11 @@ def _run_matrix(
     matrix: Path,
     output_dir: Path,
     fmts: list[str],
-    threshold: Severity | None,
+    fail_on: Severity | None,
     history: RunHistory | None,
     workers: int,
     dask_scheduler: str | None,
-    quiet: bool,
+    out: OutputOptions,
     common: dict[str, Any],
 ) -> int:
     from nbsec.model import utc_now_iso
@@ -262,7 +272,9 @@ def _run_matrix(
     targets = load_matrix(matrix, declared, str(path))
     cwd = str(Path.cwd())
     jobs = [
-        Job(name, str(path.resolve()), {**params, **own}, cwd=cwd, progress=not quiet, **common)
+        Job(
+            name, str(path.resolve()), {**params, **own}, cwd=cwd, progress=not (out.quiet or out.no_progress), **common
+        )
         for name, own in targets
     ]
     where = f"Dask scheduler {dask_scheduler}" if dask_scheduler else f"{min(workers, len(jobs))} local process(es)"
@@ -274,7 +286,7 @@ def _run_matrix(
 
     results = run_dask(jobs, dask_scheduler, done) if dask_scheduler else run_local(jobs, workers, done)
     batch = utc_now_iso()
-    rows = [_write_target(result, path, output_dir, fmts, threshold, history, batch) for result in results]
+    rows = [_write_target(result, path, output_dir, fmts, fail_on, history, batch) for result in results]
     trend = history.runs(limit=5000) if history is not None else []
     title = f"nbsec batch: {path.stem} over {len(rows)} target(s), {batch}"
     paths = write_summary(output_dir, rows, trend, title)
@@ -293,12 +305,12 @@ def _write_target(
     path: Path,
     output_dir: Path,
     fmts: list[str],
-    threshold: Severity | None,
+    fail_on: Severity | None,
     history: RunHistory | None,
     batch: str,
 ) -> TargetSummary:
     from nbsec.model import Report
-    from nbsec.runner.summary import TargetSummary, write_reports
+    from nbsec.runner.summary import TargetSummary
 
     report = Report.from_dict(result.report)
     folder = output_dir / result.name
@@ -307,7 +319,7 @@ def _write_target(
     if result.executed_notebook:
         executed.write_text(result.executed_notebook, encoding="utf-8")
     written = write_reports(report, folder, path.stem, fmts)
-    code = _outcome(report, threshold)
+    code = _outcome(report, fail_on)
     row = TargetSummary(
         result.name,
         result.status,
@@ -350,7 +362,7 @@ Examples:
 """
 
 
-@cli.group("runs", cls=_NbsecGroup, help=RUNS_HELP, short_help="The run history of `nbsec run`.")
+@click.group("runs", cls=NbsecGroup, help=RUNS_HELP, short_help="The run history of `nbsec run`.")
 def runs_group() -> None:
     pass
 
@@ -366,7 +378,7 @@ def runs_history_command(history_path: str | None, target: str | None, plot: Pat
     history = _open_history(history_path, False)
     assert history is not None
     if not history.path.exists():
-        raise UsageError(f"{history.path}: no run history yet", "run `nbsec run NOTEBOOK --output-dir DIR` first")
+        raise UsageError(f"{history.path}: no run history yet", "run `nbsec run NOTEBOOK -o DIR` first")
     rows = history.runs(target, limit=limit)
     click.echo(f"{'RUN':>5}  {'RECORDED (UTC)':24}  {'STATUS':9}  {'FINDINGS':>8}  TARGET")
     for row in rows:
@@ -377,3 +389,14 @@ def runs_history_command(history_path: str | None, target: str | None, plot: Pat
         plot.parent.mkdir(parents=True, exist_ok=True)
         trend_figure(rows).write_html(str(plot), include_plotlyjs="directory")
         click.echo(f"nbsec: wrote the trend plot to {plot}", err=True)
+
+
+def write_reports(report: Report, folder: Path, stem: str, formats: list[str]) -> dict[str, Path]:
+    """Render `report` in each format (console excepted) into `folder/stem.<ext>`."""
+    from nbsec.display import formats as rendering
+
+    return {
+        fmt: rendering.write(report, fmt, folder / f"{stem}{rendering.extension(fmt)}")
+        for fmt in formats
+        if fmt != "console"
+    }

@@ -3,20 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
-from nbsec.cli import (
-    _echo_err,
-    _NbsecGroup,
-    build_config,
-    cli,
-)
-
-if TYPE_CHECKING:
-    pass
-
+from nbsec.commands._group import NbsecGroup, echo_err
 
 # -- supply chain: sbom, db ---------------------------------------------------------------------
 
@@ -34,22 +24,23 @@ Examples:
 """
 
 
-@cli.command("sbom", help=SBOM_HELP, short_help="Write a CycloneDX 1.6 SBOM of packages and model files.")
+@click.command("sbom", help=SBOM_HELP, short_help="Write a CycloneDX 1.6 SBOM of packages and model files.")
 @click.argument("path", default=".", type=click.Path(path_type=str))
 @click.option("--output", "-o", type=click.Path(path_type=str), help="File to write [default: stdout].")
 @click.option("--no-models", is_flag=True, help="Only the installed packages; do not look for model files.")
 @click.option("--site-packages", type=click.Path(path_type=Path, file_okay=False, exists=True), hidden=True)
 def sbom_command(path: str, output: str | None, no_models: bool, site_packages: Path | None) -> None:
+    from nbsec.api import configure
     from nbsec.supply_chain.sbom import build_sbom, write_sbom
 
-    cfg = build_config([path], {}, (), None)
+    cfg = configure(path)
     result = build_sbom(None if no_models else path, site_packages=site_packages, config=cfg)
     if output is None:
         click.echo(result.text)
     else:
         write_sbom(result, output)
     where = f" to {output}" if output else ""
-    _echo_err(f"nbsec: SBOM{where}: {result.libraries} packages, {result.models} model files; {result.note}")
+    echo_err(f"nbsec: SBOM{where}: {result.libraries} packages, {result.models} model files; {result.note}")
 
 
 DB_HELP = """\
@@ -64,7 +55,7 @@ Examples:
 """
 
 
-@cli.group("db", cls=_NbsecGroup, help=DB_HELP, short_help="Show or update the offline advisory database.")
+@click.group("db", cls=NbsecGroup, help=DB_HELP, short_help="Show or update the offline advisory database.")
 def db_group() -> None:
     pass
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from nbsec.cli import FAIL_ON_CHOICES, _NbsecGroup, cli, emit, exit_code, output_plan, parse_formats
+from nbsec.commands._group import NbsecGroup
+from nbsec.commands._output import OutputOptions, PolicyOptions, finish, output_options, policy_options, settings
 from nbsec.errors import UsageError
 
 DEFAULT_FILE = "threatmodel.nbsec.yaml"
@@ -31,35 +32,17 @@ Examples:
 """
 
 
-@cli.group("threatmodel", cls=_NbsecGroup, help=THREATMODEL_HELP, short_help="Threat models of AI systems as code.")
+@click.group("threatmodel", cls=NbsecGroup, help=THREATMODEL_HELP, short_help="Threat models of AI systems as code.")
 def threatmodel_group() -> None:
     pass
 
 
 @threatmodel_group.command("check", short_help="Evaluate a threat model against the AI threat library.")
 @click.argument("path", default=DEFAULT_FILE, type=click.Path(path_type=str))
-@click.option(
-    "--format",
-    "-f",
-    "formats",
-    multiple=True,
-    metavar="FMT",
-    help="As for `nbsec scan` (console, json, sarif, html, junit, md).",
-)
-@click.option("--output", "-o", type=click.Path(path_type=str), help="File for one format; folder or stem for several.")
-@click.option("--fail-on", type=click.Choice(FAIL_ON_CHOICES, case_sensitive=False), default="high", show_default=True)
-@click.option("--verbose", "-v", is_flag=True, help="Console: add remediation, references and decided threats.")
-@click.option("--quiet", "-q", is_flag=True, help="Console: only the summary line.")
+@output_options()
+@policy_options
 @click.pass_context
-def check_command(
-    ctx: click.Context,
-    path: str,
-    formats: tuple[str, ...],
-    output: str | None,
-    fail_on: str,
-    verbose: bool,
-    quiet: bool,
-) -> None:
+def check_command(ctx: click.Context, path: str, out: OutputOptions, policy: PolicyOptions) -> None:
     """Validate PATH (errors name the line and the fix) and report its open threats.
 
     Open threats are findings whose severity is the residual risk (likelihood x
@@ -67,13 +50,11 @@ def check_command(
     transferred or not-applicable are listed as suppressed. Exit 0 when no open
     threat is at or above --fail-on, 1 otherwise, 2 when the file is invalid.
     """
-    from nbsec.model import Severity
-    from nbsec.threatmodel import check
+    from nbsec import api
 
-    plan = output_plan(parse_formats(formats, output), output)
-    report = check(path)
-    emit(report, plan, verbose=verbose, quiet=quiet)
-    ctx.exit(exit_code(report, None if fail_on == "never" else Severity.parse(fail_on)))
+    plan, cfg = out.plan(), settings(path, out, policy)
+    report = api.check_threat_model(path, config=cfg)
+    finish(ctx, report, out, cfg, plan)
 
 
 @threatmodel_group.command("new", short_help="Write a commented starter threat model.")
@@ -122,13 +103,10 @@ def import_command(source: str, output: str, fmt: str, force: bool) -> None:
 
         model = from_notebook(source)
     else:
-        size = Path(source).stat().st_size
-        if size > 20 * 1024 * 1024:
-            raise UsageError(f"{source}: {size} bytes is too large for a threat model", "check the file")
-        try:
-            data = json.loads(Path(source).read_text(encoding="utf-8"))
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise UsageError(f"{source}: not JSON ({exc})", "export the model as JSON from its tool") from None
+        from nbsec.safe_input import read_json
+
+        hint = "export the model as JSON from its tool"
+        data = read_json(source, what="threat model", hint=hint, max_bytes=20 * 1024 * 1024)
         kind = _detect(data) if fmt == "auto" else fmt
         if kind == "threat-dragon":
             from nbsec.threatmodel.threat_dragon import import_threat_dragon
@@ -177,18 +155,8 @@ def export_command(path: str, fmt: str, output: str | None) -> None:
 @click.option("--output", "-o", required=True, type=click.Path(path_type=str), help="HTML file (works offline).")
 def diagram_command(path: str, output: str) -> None:
     """Draw PATH with plotly (no Graphviz, no Java): trust zones, flows, and the residual risk matrix."""
-    from html import escape
+    from nbsec.threatmodel import load
+    from nbsec.threatmodel.diagram import diagram_page
 
-    from nbsec.threatmodel import evaluate, load
-    from nbsec.threatmodel.diagram import data_flow_figure, risk_heatmap
-
-    model = load(path)
-    assessment = evaluate(model)
-    parts = [
-        data_flow_figure(model, assessment).to_html(full_html=False, include_plotlyjs=True),
-        risk_heatmap(assessment).to_html(full_html=False, include_plotlyjs=False),
-    ]
-    head = f"<!doctype html><html><head><meta charset='utf-8'><title>{escape(model.title)}</title></head>"
-    html = f"{head}<body>{''.join(parts)}</body></html>"
-    Path(output).write_text(html, encoding="utf-8")
+    Path(output).write_text(diagram_page(load(path)), encoding="utf-8")  # escaped, and a CSP: nbsec.escaping
     click.echo(f"wrote {output}")

@@ -29,13 +29,14 @@ from IPython.core.magic import Magics, line_cell_magic, magics_class
 if TYPE_CHECKING:
     import argparse
 
+    from nbsec.config import Config
     from nbsec.errors import NbsecError
     from nbsec.model import Report
+    from nbsec.options import Option
 
 MAGIC_NAME = "aisec"
 USER_NS_REPORT = "_aisec_report"
 NO_REPORT_MESSAGE = "no report yet: run %aisec scan PATH first"
-SEVERITIES = ("critical", "high", "medium", "low", "info")
 
 
 @dataclass(frozen=True)
@@ -85,10 +86,110 @@ def _run_help(magics: AisecMagics, args: argparse.Namespace, cell: str | None) -
     print(help_text())
 
 
+# -- the options every Report subcommand shares (one table with the CLI: nbsec.options) -----------------
+
+
+def add_options(parser: argparse.ArgumentParser, options: tuple[Option, ...]) -> None:
+    """Add options from the shared table as argparse arguments (the CLI adds the same as click options)."""
+    for option in options:
+        kwargs: dict[str, Any] = {"dest": option.dest, "help": option.help}
+        if option.kind == "flag":
+            kwargs["action"] = "store_true"
+        elif option.kind == "multiple":
+            kwargs.update(action="append", default=[], metavar=option.metavar)
+        elif option.kind == "choice":
+            kwargs.update(choices=option.choices, type=str.lower)
+        else:
+            kwargs["metavar"] = option.metavar
+        parser.add_argument(*option.flags, **kwargs)
+
+
+def add_report_options(parser: argparse.ArgumentParser) -> None:
+    """-f -o --fail-on -q -v --no-progress, and --min-severity --exclude-rule --baseline --config."""
+    from nbsec.options import OUTPUT_OPTIONS, POLICY_OPTIONS
+
+    add_options(parser, (*OUTPUT_OPTIONS, *POLICY_OPTIONS))
+
+
+def settings(args: argparse.Namespace, start: str | None = None) -> Config:
+    """The config for this magic: the file found above `start` (or the kernel's folder), NBSEC_*, the options."""
+    from nbsec.api import configure
+
+    overrides = {"fail_on": args.fail_on, "min_severity": args.min_severity, "baseline": args.baseline}
+    return configure(
+        start,
+        {k: v for k, v in overrides.items() if v is not None},
+        exclude_rules=args.exclude_rule,
+        allow_globals=getattr(args, "allow_global", ()) or (),
+        config_file=args.config_file,
+    )
+
+
+def present(magics: AisecMagics, report: Report, args: argparse.Namespace) -> Any:
+    """Keep the Report, then show it as the shared output options say.
+
+    No option: the Report is returned, so the cell shows it (and `r = %aisec ...` keeps it).
+    `-o PATH`: written there (formats from -f or the file name), and still returned.
+    `-f FMT` alone: shown in that format (HTML is returned as HTML, so the cell displays it).
+    `-q`: the summary line. `-v`: the console view with remediation and suppressed findings.
+    `--fail-on`: a warning line (a notebook has no exit code).
+    The Report is always kept in `_aisec_report` and for `%aisec report`.
+    """
+    from nbsec.display import formats
+
+    magics.remember(report)
+    plan = formats.plan(formats.parse(args.formats, args.output), args.output)
+    _warn_fail_on(report, args.fail_on)
+    shown: list[Any] = []
+    for fmt, path in plan:
+        if path is not None:
+            print(f"wrote {fmt} report to {formats.write(report, fmt, path)}")
+        elif args.formats and not args.quiet and not args.verbose:
+            shown.append(_show_format(report, fmt))
+    if args.verbose:
+        formats.print_console(report, verbose=True)
+        return None
+    if args.quiet:
+        print(report.summary_line())
+        return None
+    return shown[0] if shown else report
+
+
+def _warn_fail_on(report: Report, fail_on: str | None) -> None:
+    """A notebook has no exit code: say on stderr what the CLI would have failed on."""
+    from nbsec.model import Severity
+
+    if fail_on is None or fail_on == "never":
+        return
+    over = report.at_or_above(Severity.parse(fail_on))
+    if over:
+        print(f"nbsec: {len(over)} finding(s) at or above {fail_on} (--fail-on {fail_on})", file=sys.stderr)
+    if report.errors:
+        print(f"nbsec: {len(report.errors)} target(s) could not be scanned", file=sys.stderr)
+
+
+def _show_format(report: Report, fmt: str) -> Any:
+    """The report in `fmt` the way IPython shows it best: HTML returned as HTML (the cell displays it),
+    the console view printed with rich (colours included), text formats printed."""
+    from nbsec.display import formats
+
+    if fmt == "html":
+        from IPython.display import HTML
+
+        return HTML(formats.render(report, fmt))
+    if fmt == "console":
+        formats.print_console(report)
+    else:
+        print(formats.render(report, fmt))
+    return None
+
+
 # -- scan ------------------------------------------------------------------------------
 
 
 def _scan_arguments(parser: argparse.ArgumentParser) -> None:
+    from nbsec.options import SCAN_OPTIONS
+
     parser.add_argument("paths", nargs="*", metavar="PATH", help="files or folders to scan")
     parser.add_argument(
         "--env",
@@ -100,20 +201,12 @@ def _scan_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="scan this kernel: variables, DataFrames, credential env vars, input history",
     )
-    parser.add_argument("--only", action="append", metavar="NAME", help="scanner name or rule id/prefix (repeatable)")
-    parser.add_argument(
-        "--fail-on",
-        choices=(*SEVERITIES, "never"),
-        type=str.lower,
-        help="warn when findings are at or above this severity",
-    )
-    parser.add_argument("--min-severity", choices=SEVERITIES, type=str.lower, help="leave out findings below this")
-    parser.add_argument("--baseline", metavar="FILE", help="report only findings not in this baseline")
+    add_report_options(parser)
+    add_options(parser, SCAN_OPTIONS)
 
 
-def _run_scan(magics: AisecMagics, args: argparse.Namespace, cell: str | None) -> Report | None:
-    from nbsec.api import scan, scan_kernel
-    from nbsec.model import Report
+def _run_scan(magics: AisecMagics, args: argparse.Namespace, cell: str | None) -> Any:
+    from nbsec import api
 
     if not args.paths and not args.kernel and not args.env:
         print("error: nothing to scan", file=sys.stderr)
@@ -122,101 +215,48 @@ def _run_scan(magics: AisecMagics, args: argparse.Namespace, cell: str | None) -
             file=sys.stderr,
         )
         return None
-    reports = []
-    if args.paths:
-        overrides = {"fail_on": args.fail_on, "min_severity": args.min_severity, "baseline": args.baseline}
-        reports.append(scan(args.paths, only=args.only, config=overrides))
-    if args.env:
-        from nbsec.api import scan_environment
-
-        reports.append(scan_environment())
+    kernel = None
     if args.kernel:
+        from nbsec.scanners.notebook.kernel import KernelState
+
         namespace = magics.shell.user_ns if magics.shell is not None else {}
-        history = [str(line) for line in namespace.get("In", [])[1:]]
-        reports.append(scan_kernel(namespace, history=history))
-    report = reports[0] if len(reports) == 1 else Report.merge(reports)
-    magics.remember(report)
-    if args.fail_on is not None:
-        _warn_fail_on(report, args.fail_on)
-    return report
-
-
-def _warn_fail_on(report: Report, fail_on: str) -> None:
-    """A notebook has no exit code: say on stderr what the CLI would have failed on.
-
-    The Report itself is still returned, so the cell shows it and `r = ...` keeps it.
-    """
-    from nbsec.model import Severity
-
-    if fail_on == "never":
-        return
-    over = report.at_or_above(Severity.parse(fail_on))
-    if over:
-        print(f"nbsec: {len(over)} finding(s) at or above {fail_on} (--fail-on {fail_on})", file=sys.stderr)
-    if report.errors:
-        print(f"nbsec: {len(report.errors)} target(s) could not be scanned", file=sys.stderr)
+        kernel = KernelState(namespace, tuple(str(line) for line in namespace.get("In", [])[1:]))
+    # One call, one Report: the config policy and the baseline apply to files, packages and kernel alike.
+    report = api.scan(
+        args.paths,
+        only=args.only or None,
+        config=settings(args, args.paths[0] if args.paths else None),
+        environment=args.env,
+        kernel=kernel,
+    )
+    return present(magics, report, args)
 
 
 # -- report ----------------------------------------------------------------------------
 
 
 def _report_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--format",
-        "-f",
-        dest="fmt",
-        metavar="FMT",
-        help="console, json, sarif, html, junit or md (default: from -o's extension)",
-    )
-    parser.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
+    from nbsec.options import FORMAT, OUTPUT
+
+    add_options(parser, (FORMAT, OUTPUT))
 
 
 def _run_report(magics: AisecMagics, args: argparse.Namespace, cell: str | None) -> Any:
+    from nbsec.display import formats
+
     report = magics.last_report
     if report is None:
         print(NO_REPORT_MESSAGE)
         return None
-    if args.fmt is None and args.output is None:
+    if not args.formats and args.output is None:
         return report
-    from nbsec import reporters
-
-    fmt = args.fmt or _format_for(args.output)
-    if args.output is not None:
-        path = reporters.write(report, fmt, args.output)
-        print(f"wrote {fmt} report to {path}")
-        return None
-    return _rendered(report, fmt)
-
-
-def _format_for(output: str) -> str:
-    from nbsec import reporters
-    from nbsec.errors import UsageError
-
-    fmt = reporters.guess_format(output)
-    if fmt is None:
-        raise UsageError(
-            f"{output}: cannot tell the report format from the file name",
-            f"add --format, one of: {', '.join(reporters.FORMATS)}",
-        )
-    return fmt
-
-
-def _rendered(report: Report, fmt: str) -> Any:
-    """The report in `fmt` as something IPython displays well: HTML as HTML, the rest as text."""
-    from nbsec import reporters
-
-    if fmt.strip().lower() == "console":
-        from nbsec.reporters.console import print_report
-
-        print_report(report)  # rich renders to the notebook's own output (colours included)
-        return None
-    text = reporters.render(report, fmt)
-    if fmt.strip().lower() == "html":
-        from IPython.display import HTML
-
-        return HTML(text)
-    print(text)
-    return None
+    shown = None
+    for fmt, path in formats.plan(formats.parse(args.formats, args.output), args.output):
+        if path is not None:
+            print(f"wrote {fmt} report to {formats.write(report, fmt, path)}")
+        else:
+            shown = _show_format(report, fmt)
+    return shown
 
 
 # -- the registry of subcommands ------------------------------------------------------------
@@ -238,6 +278,7 @@ SUBCOMMANDS: dict[str, Subcommand] = {
                 "%aisec scan notebooks/",
                 'r = %aisec scan "My Models/" --only NBSEC-NB-001',
                 "%aisec scan . --min-severity high --baseline .nbsec-baseline.json",
+                "%aisec scan . -f sarif,html -o reports/           # written, and the Report still returned",
                 "%aisec scan --kernel                      # this kernel: variables, env, history",
                 "%aisec scan --env                         # installed packages vs advisories (offline)",
             ),
@@ -249,7 +290,7 @@ SUBCOMMANDS: dict[str, Subcommand] = {
             "the last report: shown, rendered in a format, or written to a file",
             (
                 "%aisec report",
-                "%aisec report --format md",
+                "%aisec report -f md",
                 "%aisec report --format html -o report.html",
                 "%aisec report -o nbsec.sarif",
             ),

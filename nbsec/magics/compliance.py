@@ -41,7 +41,7 @@ def _run(magics: AisecMagics, args: argparse.Namespace, cell: str | None) -> Any
     from nbsec.compliance.render import render
 
     if args.fmt is None and args.output is None:
-        from nbsec.widgets.compliance import ComplianceWidget
+        from nbsec.display.views import ComplianceWidget
 
         widget = ComplianceWidget(report, args.framework)
         _keep(magics, widget.result)
@@ -61,7 +61,7 @@ def _tier(magics: AisecMagics, args: argparse.Namespace) -> Any:
     from nbsec.compliance import questionnaire
 
     if args.answers is None:
-        from nbsec.widgets.compliance import TierQuestionnaire
+        from nbsec.display.views import TierQuestionnaire
 
         return TierQuestionnaire()
     from nbsec.compliance.inputs import read_answers

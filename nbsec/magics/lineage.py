@@ -19,10 +19,10 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any
 
-from nbsec.magics import AisecMagics, Subcommand, register_subcommand
+from nbsec.magics import AisecMagics, Subcommand, add_report_options, present, register_subcommand, settings
 
 if TYPE_CHECKING:
-    from nbsec.model import Report
+    pass
 
 ACTIONS = ("record", "verify", "show", "log", "hooks", "export", "import-dvc", "use")
 
@@ -39,6 +39,7 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
     verify.add_argument("--public-key", metavar="FILE")
     verify.add_argument("--expect-head", metavar="HASH")
     verify.add_argument("--no-artifacts", action="store_true")
+    add_report_options(verify)
     show = sub.add_parser("show", help="interactive lineage graph (NODE: focus on it)")
     show.add_argument("node", nargs="?")
     show.add_argument("--depth", type=int)
@@ -130,7 +131,7 @@ def _run(magics: AisecMagics, args: argparse.Namespace, cell: str | None) -> Any
     if action == "verify":
         return _verify(magics, args)
     if action == "show":
-        from nbsec.widgets.lineage import show_lineage
+        from nbsec.display.views import show_lineage
 
         return show_lineage(
             args.store, args.node, depth=args.depth, collapse=args.collapse or None, filter_text=args.filter_text
@@ -162,14 +163,17 @@ def _run(magics: AisecMagics, args: argparse.Namespace, cell: str | None) -> Any
     return None
 
 
-def _verify(magics: AisecMagics, args: argparse.Namespace) -> Report:
-    from nbsec.lineage.verifier import verify_store
+def _verify(magics: AisecMagics, args: argparse.Namespace) -> Any:
+    from nbsec import api
 
-    report = verify_store(
-        args.store, public_key=args.public_key, expect_head=args.expect_head, artifacts=not args.no_artifacts
+    report = api.verify_lineage(
+        args.store,
+        public_key=args.public_key,
+        expect_head=args.expect_head,
+        artifacts=not args.no_artifacts,
+        config=settings(args, args.store),
     )
-    magics.remember(report)
-    return report
+    return present(magics, report, args)
 
 
 def _log(args: argparse.Namespace) -> None:

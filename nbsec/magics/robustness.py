@@ -16,7 +16,7 @@ import argparse
 import sys
 from typing import Any
 
-from nbsec.magics import AisecMagics, Subcommand, register_subcommand
+from nbsec.magics import AisecMagics, Subcommand, add_report_options, present, register_subcommand, settings
 
 ATTACK_CHOICES = ("fgsm", "pgd", "apgd-ce", "apgd-dlr", "apgd-t", "square")
 
@@ -37,8 +37,8 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--target", type=int, help="make every attack targeted at this class")
     parser.add_argument("--floor", type=float, default=0.5, help="robust-accuracy floor for NBSEC-ADV-001")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument("--no-plots", action="store_true", help="return the Report without showing figures")
+    add_report_options(parser)  # -f -o --fail-on -q -v --no-progress and the policy options
 
 
 def _lookup(magics: AisecMagics, name: str, what: str) -> Any:
@@ -53,24 +53,23 @@ def _lookup(magics: AisecMagics, name: str, what: str) -> Any:
 def _run(magics: AisecMagics, args: argparse.Namespace, cell: str | None) -> Any:
     model = _lookup(magics, args.model, "MODEL")
     data = _lookup(magics, args.data, "DATA")
-    from nbsec.adversarial import evaluate
+    from nbsec import api
     from nbsec.adversarial.evasion import DEFAULT_ATTACKS
 
-    report = evaluate(
-        model, data, attacks=tuple(args.attacks or DEFAULT_ATTACKS), epsilons=args.eps, norm=args.norm,
-        steps=args.steps, queries=args.queries, n_samples=args.n_samples, batch_size=args.batch_size,
-        bounds=tuple(args.bounds), target=args.target, floor=args.floor, seed=args.seed, name=args.model,
-        progress=not args.no_progress,
+    report = api.evaluate_robustness(
+        model, data, config=settings(args), attacks=tuple(args.attacks or DEFAULT_ATTACKS), epsilons=args.eps,
+        norm=args.norm, steps=args.steps, queries=args.queries, n_samples=args.n_samples,
+        batch_size=args.batch_size, bounds=tuple(args.bounds), target=args.target, floor=args.floor,
+        seed=args.seed, name=args.model, progress=not (args.no_progress or args.quiet),
     )  # fmt: skip
-    magics.remember(report)
-    if not args.no_plots:
+    if not (args.no_plots or args.quiet):
         try:
-            from nbsec.widgets.robustness import show
+            from nbsec.display.views import show_robustness
 
-            show(report)
+            show_robustness(report)
         except ImportError as exc:  # plotly missing: the Report still says everything
             print(f"nbsec: figures not shown ({exc}); pip install plotly", file=sys.stderr)
-    return report
+    return present(magics, report, args)
 
 
 register_subcommand(

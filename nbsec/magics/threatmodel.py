@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING, Any
 
-from nbsec.magics import Subcommand, register_subcommand
+from nbsec.magics import Subcommand, add_report_options, present, register_subcommand, settings
 
 if TYPE_CHECKING:
     import argparse
@@ -31,12 +31,14 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--report", action="store_true", help="return the Report (NBSEC-TM-* findings) instead of the widget"
     )
+    add_report_options(parser)
 
 
 def _run(magics: AisecMagics, args: argparse.Namespace, cell: str | None) -> Any:
     from pathlib import Path
 
-    from nbsec.threatmodel import assess, load
+    from nbsec import api
+    from nbsec.threatmodel import load
 
     path = Path(args.file)
     if not path.exists():
@@ -48,15 +50,16 @@ def _run(magics: AisecMagics, args: argparse.Namespace, cell: str | None) -> Any
 
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(STARTER, encoding="utf-8")
-    model = load(path, args.file)
-    report = assess(model, args.file)
-    magics.remember(report)
+    report = api.check_threat_model(path, config=settings(args, str(path)))
     if args.report:
-        return report
+        return present(magics, report, args)
+    magics.remember(report)
     from IPython.display import display
 
+    from nbsec.display.views import ThreatModelBuilder
     from nbsec.threatmodel.notebook import snapshot
-    from nbsec.widgets.threatmodel import ThreatModelBuilder
+
+    model = load(path, args.file)
 
     display(snapshot(model, args.file))
     return ThreatModelBuilder(model, args.file)

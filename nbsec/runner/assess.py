@@ -15,6 +15,7 @@ from typing import Any
 
 from nbsec._version import __version__
 from nbsec.model import Check, Report, ScanError, Severity, Target, utc_now_iso
+from nbsec.theme import SEVERITY_COLORS
 
 PathLike = str | os.PathLike[str]
 
@@ -75,8 +76,8 @@ def scan_step(workspace: PathLike, paths: Sequence[PathLike], scanners: Sequence
 
 def verify_step(workspace: PathLike, manifest: str, target: str, public_key: str = "") -> Report:
     """Verify `target` (relative to workspace) against `manifest`; a skipped check when no manifest is set."""
+    from nbsec.api import verify_manifest
     from nbsec.errors import NbsecError
-    from nbsec.integrity import verify_path
 
     root = Path(workspace)
     if not manifest:
@@ -92,7 +93,7 @@ def verify_step(workspace: PathLike, manifest: str, target: str, public_key: str
         return _done(report)
     try:
         key = root / public_key if public_key else None
-        return verify_path(root / target, root / manifest, public_key=key)
+        return verify_manifest(root / target, root / manifest, public_key=key)
     except NbsecError as exc:
         report = _report()
         report.targets.append(Target(str(root / target), "folder", "error"))
@@ -120,14 +121,14 @@ def _failed(step: str, target: Path, exc: Exception) -> Report:
 
 def lineage_step(workspace: PathLike, store: str, public_key: str = "") -> Report:
     """Verify the lineage store's hash chain and re-hash its artifacts; a skipped check when there is no store."""
-    from nbsec.lineage.verifier import verify_detailed
+    from nbsec.api import verify_lineage
 
     path = Path(workspace) / store
     if not path.is_file():
         return _unavailable("lineage", path, "no lineage store: record steps with `nbsec.lineage.step(...)`")
     try:
         key = Path(workspace) / public_key if public_key else None
-        return verify_detailed(path, public_key=key).report
+        return verify_lineage(path, public_key=key)
     except Exception as exc:  # noqa: BLE001 - a store that cannot be read is an error in the Report, not a crash
         return _failed("lineage", path, exc)
 
@@ -161,13 +162,15 @@ def adversarial_steps(
     if not (model_file.is_file() and data_file.is_file()):
         missing = model_file if not model_file.is_file() else data_file
         return {"robustness": _unavailable("adversarial", missing, "not present in this workspace")}
-    from nbsec.adversarial import detect_backdoor, evaluate, load_demo_model, membership_inference
+    from nbsec.adversarial import load_demo_model
     from nbsec.adversarial.demo_models import load_demo_data
+    from nbsec.api import configure, detect_backdoor, evaluate_robustness, membership_inference
 
     out: dict[str, Report] = {}
+    cfg = configure(root)
     try:
         data = load_demo_data(data_file)
-        out["robustness"] = evaluate(
+        out["robustness"] = evaluate_robustness(
             load_demo_model(model_file),
             data["x_test"],
             data["y_test"],
@@ -178,6 +181,7 @@ def adversarial_steps(
             floor=floor,
             name=model_path,
             progress=False,
+            config=cfg,
         )
         if backdoor_model_path and (root / backdoor_model_path).is_file():
             out["backdoor"] = detect_backdoor(
@@ -185,6 +189,7 @@ def adversarial_steps(
                 data["x_train_poisoned"],
                 data["y_train_poisoned"],
                 name=backdoor_model_path,
+                config=cfg,
             )
         if overfit_model_path and (root / overfit_model_path).is_file():
             members = data["overfit_members"]
@@ -193,6 +198,7 @@ def adversarial_steps(
                 (data["x_train"][members], data["y_train"][members]),
                 (data["x_test"], data["y_test"]),
                 name=overfit_model_path,
+                config=cfg,
             )
     except Exception as exc:  # noqa: BLE001 - a model that cannot be assessed is an error in the Report
         out["error"] = _failed("adversarial", model_file, exc)
@@ -214,7 +220,7 @@ def dependency_files(workspace: PathLike, limit: int = 200) -> list[Path]:
 
 def supply_chain_step(workspace: PathLike, notebook_paths: Sequence[PathLike], installed: bool) -> Report:
     """Dependency files and notebook imports in the workspace, and (optionally) this kernel's packages."""
-    from nbsec.api import scan, scan_environment
+    from nbsec.api import configure, scan
 
     parts = []
     files = dependency_files(workspace)
@@ -230,13 +236,12 @@ def supply_chain_step(workspace: PathLike, notebook_paths: Sequence[PathLike], i
         )
         parts.append(_done(note))
     if installed:
-        parts.append(scan_environment())
+        parts.append(scan(None, environment=True, config=configure(workspace)))
     return Report.merge(parts)
 
 
 # -- plots -----------------------------------------------------------------------------------------
 
-SEVERITY_COLORS = {"critical": "#7b1fa2", "high": "#c62828", "medium": "#ef6c00", "low": "#1565c0", "info": "#546e7a"}
 
 
 def _short(path: str, width: int = 40) -> str:

@@ -1,4 +1,4 @@
-"""The Scanner contract and the registry (built-ins plus entry points `nbsec.scanners`).
+"""The Scanner contract and `register`; `nbsec.scanners.loader` loads the built-ins and the plugins.
 
 A scanner turns one file into Findings. It never prints, never exits, never
 imports a surface. What it cannot scan it yields as a ScanError; what a person
@@ -11,14 +11,11 @@ from __future__ import annotations
 import abc
 from collections.abc import Iterable
 from dataclasses import dataclass
-from importlib import metadata
 from typing import ClassVar
 
 from nbsec.config import Config
 from nbsec.model import Finding, Rule, ScanError, Suppressed
 from nbsec.targets import FileTarget
-
-ENTRY_POINT_GROUP = "nbsec.scanners"
 
 
 @dataclass(frozen=True)
@@ -51,12 +48,14 @@ class Scanner(abc.ABC):
 
 
 _REGISTRY: dict[str, type[Scanner]] = {}
-_PLUGIN_ERRORS: list[ScanError] = []
-_loaded = False
 
 
 def register(scanner: type[Scanner]) -> type[Scanner]:
-    """Add a scanner class (usable as a decorator); `nbsec.rule_catalogue` lists its rules."""
+    """Add a scanner class (usable as a decorator); `nbsec.rule_catalogue` lists its rules.
+
+    Built-in scanners call this when `nbsec.scanners.loader` imports them; plugins are
+    registered from their entry point.
+    """
     if not getattr(scanner, "name", ""):
         raise ValueError(f"{scanner.__qualname__} has no `name`")
     existing = _REGISTRY.get(scanner.name)
@@ -66,39 +65,6 @@ def register(scanner: type[Scanner]) -> type[Scanner]:
     return scanner
 
 
-def _load(reload: bool = False) -> None:
-    global _loaded
-    if _loaded and not reload:
-        return
-    _loaded = True
-    _PLUGIN_ERRORS.clear()
-    # Built-ins first, so a plugin cannot take a built-in's name.
-    from nbsec.scanners import artifacts, notebook  # noqa: F401  (register on import)
-    from nbsec.supply_chain import scanner as _dependencies  # noqa: F401  (registers "dependencies")
-    from nbsec.threatmodel import scanner as _threat_model  # noqa: F401  (registers "threat-model")
-
-    for entry in metadata.entry_points(group=ENTRY_POINT_GROUP):
-        try:
-            plugin = entry.load()
-            if plugin not in _REGISTRY.values():
-                register(plugin)
-        except Exception as exc:  # noqa: BLE001 - a broken plugin is reported, never fatal
-            _PLUGIN_ERRORS.append(
-                ScanError(
-                    scanner=f"plugin:{entry.name}",
-                    target=entry.value,
-                    message=f"could not load scanner plugin: {type(exc).__name__}: {exc}",
-                    hint=f"fix or uninstall the package that provides entry point {entry.name!r}",
-                )
-            )
-
-
-def registry(reload: bool = False) -> dict[str, type[Scanner]]:
-    """All scanners by name, loading built-ins and entry points on first use (or on reload)."""
-    _load(reload)
+def registered() -> dict[str, type[Scanner]]:
+    """The scanners registered so far (`nbsec.scanners.loader.registry()` loads them all first)."""
     return dict(_REGISTRY)
-
-
-def plugin_errors() -> list[ScanError]:
-    _load()
-    return list(_PLUGIN_ERRORS)

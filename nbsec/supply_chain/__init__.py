@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from nbsec.supply_chain.sbom import SbomResult, build_sbom
     from nbsec.supply_chain.store import AdvisoryDatabase, load_database
     from nbsec.supply_chain.update import UpdateResult, update_from
-    from nbsec.supply_chain.vulns import scan_environment, scan_with_environment
+    from nbsec.supply_chain.vulns import scan_environment
 
 __all__ = [
     "AdvisoryDatabase",
@@ -22,13 +22,11 @@ __all__ = [
     "build_sbom",
     "load_database",
     "scan_environment",
-    "scan_with_environment",
     "update_from",
 ]
 
 _LAZY = {
     "scan_environment": "nbsec.supply_chain.vulns",
-    "scan_with_environment": "nbsec.supply_chain.vulns",
     "build_sbom": "nbsec.supply_chain.sbom",
     "SbomResult": "nbsec.supply_chain.sbom",
     "load_database": "nbsec.supply_chain.store",

@@ -1,29 +1,22 @@
 """Installed packages against advisories: `scan_environment`, and the findings both scans share.
 
-`scan_environment` is what `nbsec scan --env` and `%aisec scan --env` call: it
-reads the distributions of the running interpreter (or of a site-packages
-folder), matches each against the advisory database offline, and adds the
+`scan_environment` is what `nbsec.api.scan(environment=True)` (so `nbsec scan --env` and
+`%aisec scan --env`) runs: it reads the distributions of the running interpreter (or of a
+site-packages folder), matches each against the advisory database offline, and adds the
 findings, the target and the check to a Report.
 """
 
 from __future__ import annotations
 
-import os
 import time
-from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from nbsec._version import __version__
-from nbsec.model import Check, Finding, Location, Reference, Report, ScanError, Target, utc_now_iso
+from nbsec.model import Check, Finding, Location, Reference, Report, ScanError, Target
 from nbsec.supply_chain.cvss import advisory_severity
 from nbsec.supply_chain.environment import environment_label, installed_packages
 from nbsec.supply_chain.osv import Match
 from nbsec.supply_chain.rules import SCANNER, STALE_DATABASE, VULNERABLE
 from nbsec.supply_chain.store import STALE_AFTER_DAYS, AdvisoryDatabase, load_database
-
-if TYPE_CHECKING:
-    from nbsec.config import Config
 
 ENVIRONMENT_KIND = "environment"
 SUMMARY_MAX = 120
@@ -86,22 +79,13 @@ def stale_database_finding(db: AdvisoryDatabase, location: Location) -> Finding 
     )
 
 
-def scan_environment(
-    report: Report | None = None,
-    *,
-    site_packages: Path | None = None,
-    config: Config | None = None,
-    db: AdvisoryDatabase | None = None,
-) -> Report:
-    """Match installed distributions against advisories; add to `report` (or a new one) and return it.
+def scan_environment(report: Report, *, site_packages: Path | None = None, db: AdvisoryDatabase | None = None) -> None:
+    """Match installed distributions against the advisories and add what was found to `report`.
 
-    `site_packages` audits another environment's folder instead of the running
-    interpreter. `config` applies rule include/exclude and min_severity (kept
-    in `suppressed`, as for file scans).
+    `site_packages` audits another environment's folder instead of the running interpreter.
+    `nbsec.api.scan(environment=True)` calls this, then applies the config policy and baseline.
     """
     started = time.perf_counter()
-    if report is None:
-        report = Report(tool_version=__version__, started_at=utc_now_iso())
     label = environment_label(site_packages)
     database = db if db is not None else load_database()
     packages = installed_packages(site_packages)
@@ -115,46 +99,10 @@ def scan_environment(
     stale = stale_database_finding(database, location)
     if stale is not None:
         found.append(stale)
-    kept = _apply_policy(found, report, config)
-    report.findings.extend(kept)
+    report.findings.extend(found)
     detail = f"{len(packages)} distributions against {len(database.advisories)} advisories dated {database.date}"
     report.targets.append(Target(label, ENVIRONMENT_KIND, "scanned", detail))
     vulnerable = sum(1 for f in found if f.rule_id == VULNERABLE.id)
     status = "failed" if vulnerable else "passed"
     report.checks.append(Check(SCANNER, label, status, f"{detail}; {vulnerable} vulnerable"))
     report.timings[f"{SCANNER}:environment"] = time.perf_counter() - started
-    report.finished_at = utc_now_iso()
-    return report
-
-
-def _apply_policy(found: list[Finding], report: Report, config: Config | None) -> list[Finding]:
-    if config is None:
-        return found
-    from nbsec.config import apply_policy
-
-    kept, dropped = apply_policy(found, config)
-    report.suppressed.extend(dropped)
-    return kept
-
-
-def scan_with_environment(
-    paths: Sequence[str | os.PathLike[str]],
-    config: Config,
-    *,
-    only: list[str] | None = None,
-    site_packages: Path | None = None,
-) -> Report:
-    """`nbsec scan [PATHS] --env`: the file scan (if any paths), then the environment, then the baseline.
-
-    The baseline is applied once, over both, so environment findings can be baselined too.
-    """
-    from dataclasses import replace
-
-    from nbsec.api import scan
-    from nbsec.baseline import apply_baseline
-
-    report = scan(list(paths), only=only, config=replace(config, baseline=None)) if paths else None
-    report = scan_environment(report, site_packages=site_packages, config=config)
-    if config.baseline:
-        apply_baseline(report, config.baseline)
-    return report

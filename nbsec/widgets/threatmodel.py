@@ -13,10 +13,10 @@ re-running the cell starts from the file again and never doubles anything.
 from __future__ import annotations
 
 import dataclasses
-import html
 from pathlib import Path
 from typing import Any
 
+from nbsec.escaping import html_text
 from nbsec.threatmodel import assess, evaluate, load, save
 from nbsec.threatmodel.engine import Assessment, Threat
 from nbsec.threatmodel.model import Element, Flow, ThreatEntry, ThreatModel
@@ -36,11 +36,11 @@ def threat_table_html(assessment: Assessment) -> str:
         rows.append(
             f"<tr style='color:{'inherit' if t.is_open else '#888'}'>"
             f"<td><b style='color:{colour}'>{t.residual.severity.value}</b></td>"
-            f"<td style='white-space:nowrap'>{html.escape(t.rule_id)}</td>"
-            f"<td>{html.escape(t.title)}</td><td>{html.escape(t.target_label)}</td>"
+            f"<td style='white-space:nowrap'>{html_text(t.rule_id)}</td>"
+            f"<td>{html_text(t.title)}</td><td>{html_text(t.target_label)}</td>"
             f"<td style='white-space:nowrap'>{t.inherent.score} &rarr; {t.residual.score}</td>"
-            f"<td>{html.escape(t.status)}</td>"
-            f"<td>{html.escape(review)}</td><td>{html.escape(', '.join(t.controls_missing))}</td></tr>"
+            f"<td>{html_text(t.status)}</td>"
+            f"<td>{html_text(review)}</td><td>{html_text(', '.join(t.controls_missing))}</td></tr>"
         )
     head = "".join(
         f"<th style='text-align:left'>{h}</th>"
@@ -151,9 +151,9 @@ class ThreatModelBuilder:
         """Re-evaluate the model and redraw every view from it."""
         self.assessment = evaluate(self.model)
         opened = len(self.assessment.open())
-        where = html.escape(self.path) if self.path else "not saved yet"
+        where = html_text(self.path) if self.path else "not saved yet"
         self.header.value = (
-            f"<h3 style='margin:4px 0'>Threat model: {html.escape(self.model.title)}</h3>"
+            f"<h3 style='margin:4px 0'>Threat model: {html_text(self.model.title)}</h3>"
             f"<span class='nbsec-threat-summary'>{len(self.model.elements)} elements, {len(self.model.flows)} flows, "
             f"{len(self.assessment.threats)} threats ({opened} open) &middot; {where}</span>"
         )
@@ -206,9 +206,9 @@ class ThreatModelBuilder:
             note = action()
         except (NbsecError, ValueError, KeyError, OSError) as exc:
             text = exc.message if isinstance(exc, NbsecError) else str(exc)
-            self.message.value = f"<span style='color:#d62728'>error: {html.escape(text)}</span>"
+            self.message.value = f"<span style='color:#d62728'>error: {html_text(text)}</span>"
             return
-        self.message.value = html.escape(str(note or ""))
+        self.message.value = html_text(str(note or ""))
 
     # -- edits (also the Python API the buttons call) ------------------------------------
 
@@ -306,10 +306,10 @@ class ThreatModelBuilder:
         return assess(self.model, self.path or "<threat model>")
 
     def export_report(self) -> str:
-        from nbsec import reporters
+        from nbsec.display import formats
 
         target = self._sibling(".report.json")
-        reporters.write(self.report(), "json", target)
+        formats.write(self.report(), "json", target)
         return f"wrote {target}"
 
     def export_threat_dragon(self) -> str:

@@ -4,17 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from click.testing import CliRunner, Result
+from cli import invoke
 
-from nbsec.cli import cli
 from nbsec.model import Finding, Location, Report, Severity
 from nbsec.runner.history import RunHistory
-
-
-def invoke(*args: object) -> Result:
-    result = CliRunner().invoke(cli, [str(a) for a in args])
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    return result
 
 
 def test_list_shows_every_shipped_notebook_with_its_parameters() -> None:
@@ -44,14 +37,24 @@ def test_unknown_parameter_is_exit_2_listing_the_valid_ones(tmp_path: Path) -> N
 def test_unknown_parameter_in_a_params_file_is_exit_2(tmp_path: Path) -> None:
     params = tmp_path / "params.yaml"
     params.write_text("workspace: ws\nepochs: 3\n", encoding="utf-8")
-    result = invoke("run", "notebook_hygiene", "-f", params, "--output-dir", tmp_path / "out")
+    result = invoke("run", "notebook_hygiene", "--parameters-file", params, "-o", tmp_path / "out")
     assert result.exit_code == 2 and "unknown parameter epochs" in result.stderr
+
+
+def test_f_is_the_report_format_and_a_params_file_there_gets_a_hint(tmp_path: Path) -> None:
+    params = tmp_path / "params.yaml"
+    params.write_text("workspace: ws\n", encoding="utf-8")
+    result = invoke("run", "notebook_hygiene", "-f", params, "-o", tmp_path / "out")
+    assert result.exit_code == 2
+    assert "-f/--format takes a report format, not a file" in result.stderr
+    assert "--parameters-file" in result.stderr
+    assert not (tmp_path / "out").exists()
 
 
 def test_usage_errors_before_anything_runs(tmp_path: Path) -> None:
     assert invoke("run").exit_code == 2
     missing_out = invoke("run", "full_assessment")
-    assert missing_out.exit_code == 2 and "--output-dir is required" in missing_out.stderr
+    assert missing_out.exit_code == 2 and "-o/--output is required" in missing_out.stderr
     no_such = invoke("run", "nope.ipynb", "--output-dir", tmp_path)
     assert no_such.exit_code == 2 and "no such notebook" in no_such.stderr
     dask_alone = invoke("run", "full_assessment", "--output-dir", tmp_path, "--dask-scheduler", "tcp://x:1")

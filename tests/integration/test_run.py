@@ -14,9 +14,8 @@ from typing import Any
 
 import jsonschema
 import pytest
-from click.testing import CliRunner, Result
+from cli import invoke
 
-from nbsec.cli import cli
 from nbsec.demo import build_demo
 from nbsec.model import REPORT_MIME_TYPE, Report
 from nbsec.runner.batch import run_dask, run_local
@@ -25,12 +24,6 @@ from nbsec.runner.job import Job, run_assessment
 pytestmark = pytest.mark.integration
 
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
-
-
-def invoke(*args: object) -> Result:
-    result = CliRunner().invoke(cli, [str(a) for a in args])
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    return result
 
 
 def write_notebook(path: Path, cells: list[tuple[str, list[str]]]) -> Path:
@@ -119,7 +112,7 @@ def test_parameters_reach_the_notebook(tmp_path: Path) -> None:
     nb = write_notebook(tmp_path / "echo.ipynb", ECHO_CELLS)
     params = tmp_path / "params.yaml"
     params.write_text("count: 7\nextra: {eps: [0.1, 0.2]}\nlabel: from-file\n", encoding="utf-8")
-    result = invoke("run", nb, "-f", params, "-p", "label", "2024", "--output-dir", tmp_path / "out", "-q")
+    result = invoke("run", nb, "--parameters-file", params, "-p", "label", "2024", "-o", tmp_path / "out", "-q")
     assert result.exit_code == 0, result.output
     assert "echo: [" not in result.stderr  # --quiet: no per-cell lines
     [metric] = json.loads((tmp_path / "out" / "echo.json").read_text())["metrics"][:1]
@@ -150,26 +143,52 @@ def test_a_cell_that_raises_is_exit_2_with_the_cell_in_the_report(tmp_path: Path
     assert any(o["output_type"] == "error" for c in executed["cells"] for o in c.get("outputs", []))
 
 
+def _process_is_gone(pid: int, deadline_s: float = 15.0) -> bool:
+    """Whether `pid` has exited (or is a zombie awaiting its parent), polling until the deadline for the kill."""
+    deadline = time.monotonic() + deadline_s
+    while True:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (FileNotFoundError, ProcessLookupError):
+            return True
+        if state in ("Z", "X"):
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+
+
+def _hanging_notebook(path: Path, pid_file: Path) -> Path:
+    """Cell 1 records the kernel's pid, cell 2 sleeps for 300 s."""
+    record = f"import os, time\nwith open({str(pid_file)!r}, 'w') as f:\n    f.write(str(os.getpid()))"
+    return write_notebook(path, [(record, []), ("time.sleep(300)", [])])
+
+
 def test_a_killed_kernel_is_reported_not_waited_for(tmp_path: Path) -> None:
     cells = [("import os, signal", []), ("os.kill(os.getpid(), signal.SIGKILL)", []), ("'never'", [])]
     nb = write_notebook(tmp_path / "dies.ipynb", cells)
-    started = time.monotonic()
     report, execution = run_assessment(nb, tmp_path / "out" / "dies.ipynb", timeout=60, sink=None)
-    assert time.monotonic() - started < 60
+    # Seen as a death, not waited out: a run that sat until its 60 s timeout would end as "timeout".
     assert execution.status == "kernel-died"
     assert "kernel died while running cell 2 (index 1" in report.errors[0].message
     assert (tmp_path / "out" / "dies.ipynb").exists()
 
 
 def test_a_hanging_cell_is_stopped_by_the_timeouts(tmp_path: Path) -> None:
-    nb = write_notebook(tmp_path / "hangs.ipynb", [("import time", []), ("time.sleep(300)", [])])
-    started = time.monotonic()
+    # The run's timeout: reported with the cell, and the sleeping kernel is stopped, not left running.
+    run_pid = tmp_path / "run.pid"
+    nb = _hanging_notebook(tmp_path / "hangs.ipynb", run_pid)
     result = invoke("run", nb, "--output-dir", tmp_path / "out", "--timeout", "5", "--format", "json")
-    assert result.exit_code == 2 and time.monotonic() - started < 30
+    assert result.exit_code == 2, result.output
     [error] = json.loads((tmp_path / "out" / "hangs.json").read_text())["errors"]
     assert "did not finish within 5 s" in error["message"] and "cell 2 (index 1, `time.sleep(300)`)" in error["message"]
+    assert _process_is_gone(int(run_pid.read_text())), "the kernel still sleeps after the run timed out"
+    # The per-cell timeout, with a generous run timeout: it is the cell's limit that stops it.
+    cell_pid = tmp_path / "cell.pid"
+    nb = _hanging_notebook(tmp_path / "hangs-cell.ipynb", cell_pid)
     report, execution = run_assessment(nb, tmp_path / "cell" / "hangs.ipynb", timeout=60, cell_timeout=2, sink=None)
     assert execution.status == "cell-timeout" and "per-cell timeout" in report.errors[0].message
+    assert _process_is_gone(int(cell_pid.read_text())), "the kernel still sleeps after the cell timed out"
 
 
 def _scan_targets(root: Path, count: int) -> list[Path]:

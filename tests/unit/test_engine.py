@@ -14,7 +14,8 @@ import pytest
 import nbsec
 from nbsec.baseline import write_baseline
 from nbsec.errors import TargetNotFoundError, UsageError
-from nbsec.scanners import base
+from nbsec.rule_catalogue import load_catalogue
+from nbsec.scanners import base, loader
 
 
 def test_scan_finds_and_times(tmp_path: Path) -> None:
@@ -62,7 +63,7 @@ def test_ipynb_that_is_not_json(tmp_path: Path) -> None:
     (tmp_path / "ok.py").write_text("eval(input())\n")
     report = nbsec.scan(tmp_path)
     messages = {e.target: e.message for e in report.errors}
-    assert "invalid JSON at line 1" in messages["broken.ipynb"]
+    assert "line 1: invalid JSON" in messages["broken.ipynb"]
     assert "not a notebook" in messages["binary.ipynb"]
     assert [f.rule_id for f in report.findings] == ["NBSEC-NB-005"]  # the scan went on
     assert {t.path: t.status for t in report.targets}["broken.ipynb"] == "error"
@@ -160,18 +161,24 @@ def test_entry_point_plugins_are_loaded_and_broken_ones_reported(
     """)
     )
     monkeypatch.syspath_prepend(str(site))
+    loader.registry()  # every built-in registered before the registry is copied, so undo() keeps them
     monkeypatch.setattr(base, "_REGISTRY", dict(base._REGISTRY))
     try:
-        scanners = base.registry(reload=True)
+        scanners = loader.registry(reload=True)
         assert "fake" in scanners
         (tmp_path / "notes.txt").write_text("TODO: rotate keys\n")
         report = nbsec.scan(tmp_path / "notes.txt")
         assert [f.rule_id for f in report.findings] == ["NBSEC-SCAN-901"]
         assert any(e.scanner == "plugin:broken" for e in report.errors)
+        # The plugin's rule joins the one catalogue (`nbsec rules`, `explain`, SARIF); the broken one is named.
+        catalogue = load_catalogue(reload=True)
+        assert catalogue.get("NBSEC-SCAN-901") is not None
+        assert [name for name, _ in catalogue.failures] == ["plugin:broken"]
     finally:
         monkeypatch.undo()
         sys.modules.pop("nbsec_fake_plugin", None)
-        base.registry(reload=True)
+        loader.registry(reload=True)
+        load_catalogue(reload=True)
 
 
 def test_only_and_exclusions_keep_what_they_drop(tmp_path: Path) -> None:
@@ -230,3 +237,39 @@ def test_a_new_baseline_keeps_what_the_old_one_accepted(tmp_path: Path) -> None:
     report = nbsec.scan(code, config={"baseline": str(old)})
     assert len(report.findings) == 1
     assert write_baseline(report, tmp_path / "new.json") == 2
+
+
+@pytest.mark.parametrize("name", sorted(loader.BUILT_INS))
+def test_each_built_in_scanner_is_registered_by_its_module_for_the_kinds_listed(name: str) -> None:
+    import importlib
+
+    module, kinds = loader.BUILT_INS[name]
+    importlib.import_module(module)
+    scanner = base.registered()[name]
+    assert scanner.kinds <= kinds, f"{name} reads kinds the loader would not load it for"
+
+
+def test_a_scan_of_model_files_loads_only_the_artifact_scanner(tmp_path: Path) -> None:
+    from nbsec.targets import PICKLE
+
+    assert set(loader.scanners_for({PICKLE})) == {"model-artifacts"}
+    assert set(loader.scanners_for(None)) == set(loader.BUILT_INS)
+
+
+def test_plugin_declarations_are_found_without_importlib_metadata(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plain = tmp_path / "plain"
+    (plain / "other-1.0.dist-info").mkdir(parents=True)
+    (plain / "other-1.0.dist-info" / "entry_points.txt").write_text("[console_scripts]\nx = other:main\n")
+    monkeypatch.setattr(sys, "path", [str(plain), str(tmp_path / "missing")])
+    assert not loader.declares_entry_points("nbsec.scanners")
+    with_plugin = tmp_path / "with"
+    (with_plugin / "p-1.0.dist-info").mkdir(parents=True)
+    (with_plugin / "p-1.0.dist-info" / "entry_points.txt").write_text("[nbsec.scanners]\np = p:Scanner\n")
+    monkeypatch.setattr(sys, "path", [str(plain), str(with_plugin)])
+    assert loader.declares_entry_points("nbsec.scanners")
+    # A zipped distribution on sys.path cannot be read this way: importlib.metadata must decide.
+    (tmp_path / "dist.zip").write_bytes(b"PK\x05\x06" + b"\0" * 18)
+    monkeypatch.setattr(sys, "path", [str(plain), str(tmp_path / "dist.zip")])
+    assert loader.declares_entry_points("nbsec.scanners")

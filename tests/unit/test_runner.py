@@ -8,12 +8,13 @@ from typing import Any
 
 import pytest
 
+from nbsec.commands.run import write_reports
 from nbsec.errors import UsageError
 from nbsec.model import REPORT_MIME_TYPE, Check, Figure, Finding, Location, Metric, Report, ScanError, Severity
 from nbsec.runner import batch, catalog, collect, params
 from nbsec.runner.execute import Execution
 from nbsec.runner.history import RunHistory
-from nbsec.runner.summary import TargetSummary, write_reports, write_summary
+from nbsec.runner.summary import TargetSummary, write_summary
 
 PARAMS_SOURCE = """\
 # Folder to assess.
@@ -125,7 +126,7 @@ def test_parameters_file_rejects_non_plain_values(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="mapping"):
         params.load_params_file(file)
     file.write_text("!!python/object/apply:os.system ['true']\n", encoding="utf-8")
-    with pytest.raises(UsageError, match="not valid YAML"):
+    with pytest.raises(UsageError, match="invalid YAML"):
         params.load_params_file(file)
 
 

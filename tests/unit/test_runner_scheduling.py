@@ -10,6 +10,7 @@ import types
 from pathlib import Path
 from typing import Any
 
+import click
 import pytest
 import yaml
 
@@ -24,9 +25,8 @@ def assert_valid_nbsec(command: str) -> list[str]:
     argv = shlex.split(command)
     start = next(i for i, word in enumerate(argv) if word == "nbsec" or word.endswith("/nbsec"))
     args = argv[start + 1 :]
-    group: Any = cli
     name = args.pop(0)
-    command_obj = group.commands[name]
+    command_obj: Any = cli.get_command(click.Context(cli), name)
     if name == "runs":
         command_obj = command_obj.commands[args.pop(0)]
     command_obj.make_context(name, list(args))  # raises click.UsageError on an unknown or bad option
@@ -90,7 +90,7 @@ def test_github_workflow_runs_nbsec_and_keeps_its_outputs() -> None:
     assert len(runs) == 1
     command = runs[0].replace("\\\n", " ").splitlines()[1]
     args = assert_valid_nbsec(command)
-    assert "sarif" in args[args.index("--format") + 1]
+    assert "sarif" in args[args.index("-f") + 1]
     uses = [s.get("uses", "") for s in steps]
     assert any(u.startswith("github/codeql-action/upload-sarif") for u in uses)
     assert any(u.startswith("actions/upload-artifact") for u in uses)

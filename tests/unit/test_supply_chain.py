@@ -15,14 +15,14 @@ import pytest
 
 import nbsec
 import nbsec.supply_chain.scanner  # noqa: F401  (registers the "dependencies" scanner)
+from nbsec.api import scan_environment
 from nbsec.errors import UsageError
-from nbsec.model import Report
-from nbsec.supply_chain import cvss, update
+from nbsec.model import Finding, Report
+from nbsec.supply_chain import cvss, update, vulns
 from nbsec.supply_chain.osv import Advisory, dedupe, normalize_name
 from nbsec.supply_chain.requirements import parse_requirements_file
 from nbsec.supply_chain.rules import RULES
 from nbsec.supply_chain.store import AdvisoryDatabase, Source, load_database
-from nbsec.supply_chain.vulns import scan_environment
 
 TORCH_GHSA = "GHSA-53q9-r3pm-6pq6"
 
@@ -190,21 +190,27 @@ def test_match_counts_agree_with_the_reference_matcher() -> None:
     assert counts == {"mlflow": 4, "notebook": 3, "tensorflow": 198}
 
 
+def environment_findings(site: Path, db: AdvisoryDatabase) -> list[Finding]:
+    report = Report()
+    vulns.scan_environment(report, site_packages=site, db=db)
+    return report.findings
+
+
 def test_stale_database_is_an_info_finding_and_fresh_data_is_not(tmp_path: Path) -> None:
     today = dt.date.today().isoformat()
     advisory = Advisory.from_osv(osv("X-1", "pkg", {"introduced": "0"}, {"fixed": "1.0"}))
     site = fake_site(tmp_path / "site", pkg="0.5")
     fresh = AdvisoryDatabase.from_advisories([advisory], [Source("user", "x", today, 1)])
-    assert [f.rule_id for f in scan_environment(site_packages=site, db=fresh).findings] == ["NBSEC-DEP-001"]
+    assert [f.rule_id for f in environment_findings(site, fresh)] == ["NBSEC-DEP-001"]
     old = AdvisoryDatabase.from_advisories([advisory], [Source("user", "x", "2020-01-01", 1)])
-    stale = [f for f in scan_environment(site_packages=site, db=old).findings if f.rule_id == "NBSEC-DEP-005"]
+    stale = [f for f in environment_findings(site, old) if f.rule_id == "NBSEC-DEP-005"]
     assert stale and stale[0].severity.value == "info" and "nbsec db update --from" in stale[0].evidence
 
 
 def test_environment_report_is_schema_valid(tmp_path: Path, report_schema: dict[str, Any]) -> None:
     import jsonschema
 
-    report = scan_environment(Report(), site_packages=fake_site(tmp_path / "site", torch="2.5.1", pillow="9.0.0"))
+    report = scan_environment(site_packages=fake_site(tmp_path / "site", torch="2.5.1", pillow="9.0.0"))
     jsonschema.validate(report.to_dict(), report_schema)
 
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from nbsec._version import __version__
-from nbsec.model import Check, Finding, Location, Report, Severity, Suppressed, Target, utc_now_iso
+from nbsec.model import Check, Finding, Location, Report, ScanError, Severity, Suppressed, Target
 from nbsec.scanners.notebook import code_finding
 from nbsec.scanners.notebook.analysis import Analyzer, ParseFailure
 from nbsec.scanners.notebook.content import scan_part
@@ -30,31 +30,45 @@ MAX_ROWS = 200  # DataFrame rows sampled per column: enough to see PII, bounded 
 MAX_COLUMNS = 200
 
 
-def scan_kernel(
-    user_ns: Mapping[str, Any],
-    *,
-    history: Sequence[str] = (),
-    environ: Mapping[str, str] | None = None,
-) -> Report:
-    """A Report about the running kernel's variables, environment and input history."""
+@dataclass(frozen=True)
+class KernelState:
+    """What `%aisec scan --kernel` looks at: the user namespace, the input history, the environment."""
+
+    user_ns: Mapping[str, Any]
+    history: Sequence[str] = ()
+    environ: Mapping[str, str] | None = None  # None: this process's os.environ
+
+
+def scan_kernel(state: KernelState, report: Report) -> None:
+    """Add the findings about a running kernel's variables, environment and history to `report`.
+
+    `nbsec.api.scan(kernel=...)` calls this and then applies the config policy and the baseline.
+    What could not be looked at (a DataFrame whose columns cannot be read) is a ScanError, never
+    skipped quietly: "clean" must mean "looked at and nothing found".
+    """
     started = time.perf_counter()
-    report = Report(tool_version=__version__, started_at=utc_now_iso())
+    found_before = len(report.findings)
+    errors: list[ScanError] = []
     results: list[Finding | Suppressed] = []
-    results += _namespace(user_ns)
-    results += _environment(os.environ if environ is None else environ)
-    results += _history(history, report)
+    results += _namespace(state.user_ns, errors)
+    results += _environment(os.environ if state.environ is None else state.environ)
+    results += _history(state.history)
     for item in results:
-        (report.findings if isinstance(item, Finding) else report.suppressed).append(item)  # type: ignore[arg-type]
-    report.targets.append(Target(f"{KERNEL}:namespace", "kernel", "scanned", f"{len(user_ns)} names"))
-    report.targets.append(Target(f"{KERNEL}:history", "kernel", "scanned", f"{len(history)} inputs"))
-    status = "failed" if report.findings else "passed"
-    report.checks.append(Check("notebook-content", KERNEL, status, f"{len(report.findings)} finding(s)"))
-    report.timings["kernel"] = time.perf_counter() - started
-    report.finished_at = utc_now_iso()
-    return report
+        if isinstance(item, Finding):
+            report.findings.append(item)
+        else:
+            report.suppressed.append(item)
+    report.errors.extend(errors)
+    report.targets.append(Target(f"{KERNEL}:namespace", "kernel", "error" if errors else "scanned",
+                                 f"{len(state.user_ns)} names"))  # fmt: skip
+    report.targets.append(Target(f"{KERNEL}:history", "kernel", "scanned", f"{len(state.history)} inputs"))
+    found = len(report.findings) - found_before
+    status = "error" if errors else ("failed" if found else "passed")
+    report.checks.append(Check("notebook-content", KERNEL, status, f"{found} finding(s)"))
+    report.timings["kernel"] = report.timings.get("kernel", 0.0) + time.perf_counter() - started
 
 
-def _namespace(user_ns: Mapping[str, Any]) -> Iterator[Finding | Suppressed]:
+def _namespace(user_ns: Mapping[str, Any], errors: list[ScanError]) -> Iterator[Finding | Suppressed]:
     for name, value in list(user_ns.items()):
         if name.startswith("_") or name in SKIP_NAMES:
             continue
@@ -62,7 +76,7 @@ def _namespace(user_ns: Mapping[str, Any]) -> Iterator[Finding | Suppressed]:
             part = TextPart("kernel-variable", value[:MAX_STRING], element=f"variable {name}")
             yield from scan_part(f"{KERNEL}:{name}", part, with_pii=True)
         elif _is_dataframe(value):
-            yield from _dataframe(name, value)
+            yield from _dataframe(name, value, errors)
         elif isinstance(value, Mapping):
             for key, item in list(value.items())[:1000]:
                 if isinstance(item, str):
@@ -75,20 +89,32 @@ def _is_dataframe(value: Any) -> bool:
     return kind.__name__ == "DataFrame" and kind.__module__.startswith("pandas")
 
 
-def _dataframe(name: str, frame: Any) -> Iterator[Finding | Suppressed]:
+def _dataframe(name: str, frame: Any, errors: list[ScanError]) -> Iterator[Finding | Suppressed]:
+    target = f"{KERNEL}:{name}"
     try:
         columns = list(frame.columns)[:MAX_COLUMNS]
         sample = frame.head(MAX_ROWS)
-    except Exception:  # noqa: BLE001 - a user object may misbehave; skip it rather than fail the scan
+    except Exception as exc:  # noqa: BLE001 - a user object may misbehave: say so, and go on with the rest
+        errors.append(_not_read(target, f"DataFrame {name}", exc))
         return
     for column in columns:
         try:
             cells = [str(v) for v in sample[column].tolist()]
-        except Exception:  # noqa: BLE001
+        except Exception as exc:  # noqa: BLE001 - one bad column must not hide the others
+            errors.append(_not_read(target, f"DataFrame {name}, column {column!r}", exc))
             continue
         text = "\n".join(cells)
         part = TextPart("output-html", text, column=str(column), element=f"DataFrame {name}, column {column}")
         yield from scan_part(f"{KERNEL}:{name}", part, with_pii=True)
+
+
+def _not_read(target: str, what: str, exc: Exception) -> ScanError:
+    return ScanError(
+        "notebook-content",
+        target,
+        f"{what} could not be read ({type(exc).__name__}: {exc}); it was not checked for secrets or personal data",
+        "convert it to a plain pandas DataFrame (e.g. df.astype(str)) and scan again",
+    )
 
 
 def _environment(environ: Mapping[str, str]) -> Iterator[Finding]:
@@ -108,7 +134,7 @@ def _environment(environ: Mapping[str, str]) -> Iterator[Finding]:
         )
 
 
-def _history(history: Sequence[str], report: Report) -> Iterator[Finding | Suppressed]:
+def _history(history: Sequence[str]) -> Iterator[Finding | Suppressed]:
     analyzer = Analyzer()
     for number, source in enumerate(history, start=1):
         if not source.strip():

@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from nbsec._version import __version__
-from nbsec.baseline import apply_baseline
 from nbsec.config import Config, apply_policy, load_config, with_overrides
 from nbsec.errors import UsageError
 from nbsec.model import Check, Finding, Metric, Report, ScanError, Suppressed, Target, utc_now_iso
@@ -79,6 +78,8 @@ def finish(report: Report, config: Config) -> Report:
     report.findings, dropped = apply_policy(report.findings, config)
     report.suppressed.extend(dropped)
     if config.baseline:
+        from nbsec.baseline import apply_baseline
+
         apply_baseline(report, config.baseline)
     report.finished_at = utc_now_iso()
     return report

@@ -6,7 +6,6 @@ settings apply wherever in it you point nbsec.
 
 from __future__ import annotations
 
-import difflib
 import fnmatch
 import os
 import sys
@@ -115,6 +114,8 @@ def _coerce(key: str, value: Any, origin: str) -> Any:
 
 
 def _did_you_mean(key: str) -> str:
+    import difflib  # only for the error message
+
     close = difflib.get_close_matches(key, sorted(_KEYS), n=1)
     known = ", ".join(sorted(_KEYS))
     return f"did you mean '{close[0]}'? known settings: {known}" if close else f"known settings: {known}"

@@ -8,15 +8,14 @@ click options from it (`nbsec.commands._output`), `%aisec` builds argparse argum
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 SEVERITY_CHOICES = ("critical", "high", "medium", "low", "info")
 FAIL_ON_CHOICES = (*SEVERITY_CHOICES, "never")
 FORMAT_NAMES = ("console", "json", "sarif", "html", "junit", "md")
 
 
-@dataclass(frozen=True)
-class Option:
+class Option(NamedTuple):
     """One option: its flags, the attribute it fills, its help, and how it takes values.
 
     kind: "flag" (on/off), "value" (one value), "multiple" (repeatable), "choice" (one of `choices`).

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
 from typing import Any
 
 import click
@@ -46,6 +45,8 @@ def print_usage_error(exc: click.UsageError) -> None:
 
 def print_crash(exc: BaseException) -> None:
     if os.environ.get(DEBUG_ENV):
+        import traceback
+
         traceback.print_exception(type(exc), exc, exc.__traceback__, file=sys.stderr)
     echo_err(f"error: unexpected {type(exc).__name__}: {exc}")
     echo_err(f"hint: this is a bug in nbsec; run with {DEBUG_ENV}=1 for the traceback and report it")

@@ -18,9 +18,8 @@ import os
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
 
 import click
 
@@ -33,8 +32,7 @@ if TYPE_CHECKING:
     from nbsec.model import Report, Severity
 
 
-@dataclass(frozen=True)
-class OutputOptions:
+class OutputOptions(NamedTuple):
     """-f/--format, -o/--output, --fail-on, -q, -v, --no-progress, as one value."""
 
     formats: tuple[str, ...] = ()
@@ -53,8 +51,7 @@ class OutputOptions:
         return output_plan(parse_formats(self.formats, self.output), self.output)
 
 
-@dataclass(frozen=True)
-class PolicyOptions:
+class PolicyOptions(NamedTuple):
     """--min-severity, --exclude-rule, --baseline, --config, and (scans) --only, --allow-global."""
 
     min_severity: str | None = None

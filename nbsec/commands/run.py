@@ -206,7 +206,7 @@ def _run_single(
     out: OutputOptions,
     common: dict[str, Any],
 ) -> int:
-    from nbsec.display import text_summary
+    from nbsec.display.report_view import text_summary
     from nbsec.runner.job import run_assessment
 
     executed = output_dir / f"{path.stem}.ipynb"

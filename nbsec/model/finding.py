@@ -6,7 +6,6 @@ Stdlib only: this module is the single source of truth every surface renders.
 from __future__ import annotations
 
 import enum
-import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -249,5 +248,7 @@ def compute_fingerprint(finding: Finding) -> str:
         "" if loc.endpoint is None else loc.endpoint,
         " ".join(finding.evidence.split()),
     ]
+    import hashlib  # ~3 ms to import (OpenSSL): paid on the first finding, not by every `nbsec` start
+
     digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
     return digest[:32]

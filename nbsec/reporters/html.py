@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from nbsec.display import errors_html, findings_table_html
+from nbsec.display.report_view import errors_html, findings_table_html
 from nbsec.escaping import content_security_policy, script_hash
 from nbsec.escaping import html_text as escape
 from nbsec.model import Figure, Report, Severity, Suppressed

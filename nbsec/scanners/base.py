@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
 from nbsec.config import Config
 from nbsec.model import Finding, Rule, ScanError, Suppressed
 from nbsec.targets import FileTarget
 
 
-@dataclass(frozen=True)
-class Note:
+class Note(NamedTuple):
     """Something a reviewer should know about how a target was scanned (not a finding, not an error)."""
 
     text: str

@@ -127,6 +127,6 @@ class TierQuestionnaire(widgets.VBox):  # type: ignore[misc]
 
 
 def _escape(text: str) -> str:
-    from nbsec.display import escape
+    from nbsec.escaping import html_text as escape
 
     return escape(text)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import random
 import sys
@@ -273,3 +274,22 @@ def test_plugin_declarations_are_found_without_importlib_metadata(
     (tmp_path / "dist.zip").write_bytes(b"PK\x05\x06" + b"\0" * 18)
     monkeypatch.setattr(sys, "path", [str(plain), str(tmp_path / "dist.zip")])
     assert loader.declares_entry_points("nbsec.scanners")
+
+
+def test_the_cheap_pickle_gate_agrees_with_pickletools() -> None:
+    """Sniffing skips pickletools for a first byte no pickle can start with: the set must be exactly
+    the opcodes that need nothing from the stack or the memo (pickletools' own metadata)."""
+    import pickletools
+
+    from nbsec.targets import PICKLE_FIRST_OPCODES
+
+    needs_memo_or_item = {"GET", "BINGET", "LONG_BINGET", "PUT", "BINPUT", "LONG_BINPUT"}
+    expected = {
+        op.code.encode("latin-1")[0]
+        for op in pickletools.opcodes
+        if not op.stack_before and op.name not in needs_memo_or_item
+    }
+    assert set(PICKLE_FIRST_OPCODES) == expected
+    for first in set(range(256)) - expected:
+        with pytest.raises(ValueError):  # any other first byte cannot even be disassembled
+            pickletools.dis(bytes([first]) + b"\n\n\n\n\n\n\n\n.", out=io.StringIO())

@@ -9,14 +9,13 @@ yields an Issue per problem, and raises FormatError when the bytes are not the f
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from nbsec.model import Confidence, Rule, Severity
 
 
-@dataclass(frozen=True)
-class Limits:
+class Limits(NamedTuple):
     """Safety bounds: a hostile file must not take unbounded memory or time."""
 
     max_header_bytes: int = 100 * 1024 * 1024  # safetensors/GGUF/npy headers, JSON configs
@@ -30,8 +29,7 @@ class Limits:
     max_pickle_ops: int = 50_000_000
 
 
-@dataclass(frozen=True)
-class Issue:
+class Issue(NamedTuple):
     """One problem a checker found. `evidence` must not contain secrets; keep it short."""
 
     rule: Rule
@@ -41,14 +39,13 @@ class Issue:
     confidence: Confidence | None = None
 
 
-@dataclass(frozen=True)
-class Context:
+class Context(NamedTuple):
     """Where the bytes come from: the file on disk, the archive member path, the limits."""
 
     display: str  # path as shown in reports
     member: str | None = None  # "archive.zip!inner.pt!data.pkl" style chain, None for the file itself
     folder: Path | None = None  # folder of the file on disk (ONNX external data is resolved against it)
-    limits: Limits = field(default_factory=Limits)
+    limits: Limits = Limits()
 
 
 class FormatError(Exception):

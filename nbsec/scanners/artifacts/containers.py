@@ -13,10 +13,9 @@ import bz2
 import io
 import lzma
 import struct
-import tempfile
 import zlib
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 from nbsec.scanners.artifacts.base import Limits
 
@@ -36,8 +35,7 @@ class ArchiveError(Exception):
     """The container is too broken to read at all."""
 
 
-@dataclass(frozen=True)
-class ZipMember:
+class ZipMember(NamedTuple):
     name: str
     local_name: str
     method: int
@@ -201,6 +199,8 @@ def decompressor(kind: str, source: BinaryIO, limits: Limits, label: str) -> Bin
 
 def spool(reader: BinaryIO, limits: Limits, label: str) -> BinaryIO:
     """Copy a forward-only stream into a seekable temporary file (bounded by the member limit)."""
+    import tempfile  # ~3 ms: only when a compressed stream is unpacked
+
     out = tempfile.SpooledTemporaryFile(max_size=64 * 1024 * 1024)  # noqa: SIM115 - caller closes it
     total = 0
     while True:

@@ -210,22 +210,26 @@ def _sized(reader: Reader, n: int, kind: str) -> Any:
     return reader.read(n)
 
 
+# Fixed-size arguments: (bytes to read, how to unpack them). Looked up before the general path:
+# they are most of the opcodes in a real checkpoint, and one dict lookup beats a chain of tests.
+_FIXED: dict[str, tuple[int, struct.Struct]] = {
+    "uint2": (2, struct.Struct("<H")),
+    "int4": (4, struct.Struct("<i")),
+    "uint4": (4, struct.Struct("<I")),
+    "uint8": (8, struct.Struct("<Q")),
+    "float8": (8, struct.Struct(">d")),
+}
+
+
 def read_arg(reader: Reader, name: str | None) -> Any:
     """The opcode's argument as a Python value (or Opaque), reading only what it needs."""
     if name is None:
         return None
     if name == "uint1":
         return reader.read(1)[0]
-    if name == "uint2":
-        return struct.unpack("<H", reader.read(2))[0]
-    if name == "int4":
-        return struct.unpack("<i", reader.read(4))[0]
-    if name == "uint4":
-        return struct.unpack("<I", reader.read(4))[0]
-    if name == "uint8":
-        return struct.unpack("<Q", reader.read(8))[0]
-    if name == "float8":
-        return struct.unpack(">d", reader.read(8))[0]
+    fixed = _FIXED.get(name)
+    if fixed is not None:
+        return fixed[1].unpack(reader.read(fixed[0]))[0]
     if name in ("decimalnl_short", "decimalnl_long"):
         text = reader.readline().decode("ascii", "replace").rstrip("L")
         if text in ("00", "01"):

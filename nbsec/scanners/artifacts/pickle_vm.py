@@ -18,7 +18,7 @@ import math
 import re
 import struct
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, NamedTuple
 
 from nbsec.scanners.artifacts.pickle_reader import (
     OPCODES,
@@ -77,31 +77,27 @@ class CallVal:
 # -- what the walk reports -----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class GlobalRef:
+class GlobalRef(NamedTuple):
     module: str
     name: str
     offset: int
     opcode: str
 
 
-@dataclass(frozen=True)
-class CallRef:
+class CallRef(NamedTuple):
     func: str  # qualified name of the callable, or a description when it is not a plain global
     offset: int
     opcode: str
     args: str  # short preview of the arguments
 
 
-@dataclass(frozen=True)
-class ComputedRef:
+class ComputedRef(NamedTuple):
     offset: int
     opcode: str
     detail: str
 
 
-@dataclass(frozen=True)
-class Anomaly:
+class Anomaly(NamedTuple):
     kind: str  # frame | truncated | invalid-opcode | memo | stack | trailing | limit | joblib
     offset: int
     message: str
@@ -200,7 +196,23 @@ class _Machine:
 
     def step(self, name: str, arg: Any, offset: int) -> None:  # noqa: C901 - one branch per opcode family
         stack = self.stack
-        if name in ("PROTO",):
+        # The branches test disjoint opcode names, so their order is free: the most frequent in real
+        # checkpoints (memo writes and reads, pushed arguments, MARK) come first.
+        if name in _PUT_OPS:
+            index = int(arg) if not isinstance(arg, str) else _int_or(arg)
+            self.memo[index] = stack[-1] if stack else Opaque("missing")
+        elif arg is not None and name in _PUSH_ARG:
+            stack.append(arg)
+        elif name in _GET_OPS:
+            index = int(arg) if not isinstance(arg, str) else _int_or(arg)
+            if index not in self.memo:
+                self.anomaly("memo", offset, f"memo key {index} was never stored")
+                stack.append(Opaque("missing memo"))
+            else:
+                stack.append(self.memo[index])
+        elif name == "MARK":
+            self.marks.append(len(stack))
+        elif name == "PROTO":
             self.result.protocol = self.result.protocol or arg
             if not 0 <= arg <= 5:
                 self.anomaly("invalid-opcode", offset, f"unsupported protocol {arg}")
@@ -212,8 +224,6 @@ class _Machine:
                 self.r.frame_end = self.frame_end
             if self.r.end is not None and self.frame_end > self.r.end:
                 self.anomaly("frame", offset, f"FRAME of {arg:,} bytes runs past the end of the data")
-        elif name == "MARK":
-            self.marks.append(len(stack))
         elif name == "POP":
             if self.marks and len(stack) == self.marks[-1]:
                 self.marks.pop()  # POP of a MARK, as the C unpickler does
@@ -227,8 +237,6 @@ class _Machine:
             stack.append(None)
         elif name in ("NEWTRUE", "NEWFALSE"):
             stack.append(name == "NEWTRUE")
-        elif arg is not None and name in _PUSH_ARG:
-            stack.append(arg)
         elif name in ("EMPTY_LIST", "EMPTY_DICT", "EMPTY_SET"):
             stack.append({"EMPTY_LIST": [], "EMPTY_DICT": {}, "EMPTY_SET": set()}[name])
         elif name == "EMPTY_TUPLE":
@@ -260,16 +268,6 @@ class _Machine:
             _setitems(stack[-1] if stack else None, pairs)
         elif name == "ADDITEMS":
             self.pop_mark(offset)
-        elif name in ("GET", "BINGET", "LONG_BINGET"):
-            index = int(arg) if not isinstance(arg, str) else _int_or(arg)
-            if index not in self.memo:
-                self.anomaly("memo", offset, f"memo key {index} was never stored")
-                stack.append(Opaque("missing memo"))
-            else:
-                stack.append(self.memo[index])
-        elif name in ("PUT", "BINPUT", "LONG_BINPUT"):
-            index = int(arg) if not isinstance(arg, str) else _int_or(arg)
-            self.memo[index] = stack[-1] if stack else Opaque("missing")
         elif name == "MEMOIZE":
             self.memo[len(self.memo)] = stack[-1] if stack else Opaque("missing")
         elif name == "GLOBAL":
@@ -375,6 +373,8 @@ class _Machine:
         self.r.skip(math.prod(shape) * itemsize)
 
 
+_PUT_OPS = frozenset({"PUT", "BINPUT", "LONG_BINPUT"})
+_GET_OPS = frozenset({"GET", "BINGET", "LONG_BINGET"})
 _PUSH_ARG = frozenset(
     {
         "INT", "BININT", "BININT1", "BININT2", "LONG", "LONG1", "LONG4", "FLOAT", "BINFLOAT", "STRING",

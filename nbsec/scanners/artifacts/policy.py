@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 # Python 2 names that pickle protocol <= 2 writes and Python 3's unpickler maps (_compat_pickle).
 PY2_MODULES = {
@@ -221,8 +221,7 @@ class Verdict(enum.Enum):
     UNKNOWN = "unknown"
 
 
-@dataclass(frozen=True)
-class Classification:
+class Classification(NamedTuple):
     verdict: Verdict
     qualified: str  # module.name after Python 2 mapping
     reason: str

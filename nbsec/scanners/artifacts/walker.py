@@ -11,7 +11,7 @@ import ast
 import importlib
 import io
 import struct
-import tarfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -158,6 +158,7 @@ def _pickle(walk: Walk, stream: BinaryIO, member: str | None, name: str, quiet: 
 # -- zip -------------------------------------------------------------------------------------------
 
 TORCH_STORAGE_SUFFIX = "/data/"
+IN_MEMORY_PICKLE = 4 * 1024 * 1024  # pickle members up to this size are read once and walked in memory
 
 
 def _zip(walk: Walk, stream: BinaryIO, member: str | None, depth: int) -> Iterator[Result]:
@@ -208,7 +209,14 @@ def _zip(walk: Walk, stream: BinaryIO, member: str | None, depth: int) -> Iterat
             continue
         if kind is None:
             continue
-        if kind == PICKLE and entry.size <= 256 * 1024 * 1024 and not crc_matches(stream, entry, walk.limits, label):
+        if kind == PICKLE and entry.size <= IN_MEMORY_PICKLE:
+            # The usual torch data.pkl is a few KB: read it once, check its CRC on those bytes and walk
+            # them in memory (byte-sized reads from the file cost more than the analysis).
+            raw = data.read(entry.size + 1)
+            if len(raw) == entry.size and zlib.crc32(raw) != entry.crc:
+                anomalies.append(f"{entry.name}: CRC-32 does not match (loaders ignore it; strict scanners skip it)")
+            data = io.BytesIO(raw)
+        elif kind == PICKLE and entry.size <= 256 * 1024 * 1024 and not crc_matches(stream, entry, walk.limits, label):
             anomalies.append(f"{entry.name}: CRC-32 does not match (loaders ignore it; strict scanners skip it)")
             data = open_member(stream, entry, walk.limits, label)
         if kind in (ZIP, TAR) or kind in COMPRESSED:
@@ -237,6 +245,8 @@ def _tar(walk: Walk, stream: BinaryIO, member: str | None, depth: int) -> Iterat
     if depth >= walk.limits.max_depth:
         yield walk.error(member, "nested archive not opened (depth limit)", "extract it and scan the contents")
         return
+    import tarfile  # ~4 ms to import: only for tar archives
+
     try:
         archive = tarfile.open(fileobj=stream, mode="r:" if _seekable(stream) else "r|")  # type: ignore[call-overload]
     except tarfile.TarError as exc:

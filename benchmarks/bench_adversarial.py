@@ -40,7 +40,7 @@ ALPHA = 2.5 * EPS / STEPS
 
 
 def _build_models(folder: Path) -> None:
-    from nbsec.demo.models import build
+    from nbsec.demo.digits_checkpoints import build
 
     build(folder)
 

@@ -20,22 +20,21 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 RUNS = 5
 START_RUNS = 21
-SMALL_FILES = 50
 BIG_TENSORS = 32  # x 16 MiB (2048 x 2048 float32) = 512 MiB
 
 
-def _peers() -> tuple[Path, dict[str, object]]:
-    """picklescan (and modelscan) in their own venv, as bench_artifacts installs them."""
+def _bench_artifacts() -> Any:
+    """bench_artifacts.py: the peers' venv and the checkpoint builders, shared rather than copied."""
     spec = importlib.util.spec_from_file_location("bench_artifacts", HERE / "bench_artifacts.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    versions: dict[str, object] = module.ensure_peers()
-    return Path(module.PEERS_VENV), versions
+    return module
 
 
 def _nbsec() -> list[str]:
@@ -57,26 +56,6 @@ def _interleaved(commands: dict[str, list[str]], runs: int) -> dict[str, list[fl
         for name, command in commands.items():
             walls[name].append(_wall(command))
     return walls
-
-
-def _small_dir(root: Path) -> Path:
-    import torch
-
-    folder = root / "small"
-    folder.mkdir()
-    for i in range(SMALL_FILES):
-        state = {"fc.weight": torch.randn(512, 512), "fc.bias": torch.randn(512), "head.weight": torch.randn(2, 512)}
-        torch.save(state, folder / f"model_{i:02d}.pt")
-    return folder
-
-
-def _big_zip(root: Path) -> Path:
-    import torch
-
-    base = torch.randn(2048, 2048)
-    path = root / "big.pt"
-    torch.save({f"layers.{i}.weight": base + i for i in range(BIG_TENSORS)}, path)
-    return path
 
 
 def _figures(label: str, walls: dict[str, list[float]], figures: dict[str, object]) -> None:
@@ -101,16 +80,21 @@ def main() -> dict[str, object]:
     figures["nbsec --version over python -c pass (min, ms)"] = round(over, 1)
     figures["goal: --version within 60 ms of python -c pass"] = over <= 60
 
+    peers = _bench_artifacts()
+    peers.BIG_ZIP_TENSORS = BIG_TENSORS  # 512 MiB: the size issue 12 measured
     try:
-        venv, versions = _peers()
+        versions = peers.ensure_peers()
         figures.update({f"{k} version": v for k, v in versions.items()})
     except (OSError, subprocess.CalledProcessError) as exc:
         figures["picklescan"] = f"unavailable: {exc}"
         return figures
-    picklescan = str(venv / "bin" / "picklescan")
+    picklescan = str(Path(peers.PEERS_VENV) / "bin" / "picklescan")
     work = Path(tempfile.mkdtemp(prefix="nbsec-bench-cli-", dir="/tmp"))
     try:
-        targets: dict[str, Callable[[Path], Path]] = {"50 small checkpoints": _small_dir, "512 MB torch zip": _big_zip}
+        targets: dict[str, Callable[[Path], Path]] = {
+            "50 small checkpoints": peers.build_small_dir,  # 50 torch state dicts of ~1 MB
+            "512 MB torch zip": peers.build_big_zip,
+        }
         for label, build in targets.items():
             target = build(work)
             walls = _interleaved(

@@ -31,8 +31,8 @@ def main() -> dict[str, object]:
     os.environ["OMP_NUM_THREADS"] = "1"
     from nbsec.demo import build_demo
     from nbsec.runner.batch import run_local
-    from nbsec.runner.catalog import resolve_notebook
     from nbsec.runner.job import Job
+    from nbsec.runner.notebooks import resolve_notebook
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)

@@ -75,7 +75,7 @@ def _validate_formats(raw: tuple[str, ...]) -> list[str]:
 
 
 def _print_catalog() -> None:
-    from nbsec.runner.catalog import notebooks_dir, shipped_notebooks
+    from nbsec.runner.notebooks import notebooks_dir, shipped_notebooks
 
     infos = shipped_notebooks()
     if not infos:
@@ -162,7 +162,7 @@ def run_command(
     list_notebooks: bool,
     help_notebook: bool,
 ) -> None:
-    from nbsec.runner.catalog import describe, resolve_notebook
+    from nbsec.runner.notebooks import describe, resolve_notebook
     from nbsec.runner.params import build_parameters
 
     if list_notebooks:

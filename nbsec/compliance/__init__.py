@@ -12,7 +12,7 @@ catalogue is loaded by `map_report` when it needs it.
 
 from __future__ import annotations
 
-from nbsec.compliance.catalogue import (
+from nbsec.compliance.frameworks import (
     COMPLIANCE_FRAMEWORKS,
     FRAMEWORKS,
     Catalogue,

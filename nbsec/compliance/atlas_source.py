@@ -38,7 +38,7 @@ def _text(entry: Mapping[str, Any], key: str, where: str) -> str:
 def atlas_catalogue(
     data: Mapping[str, Any], *, source_sha256: str, source_commit: str, release: str, date: str
 ) -> dict[str, Any]:
-    """The catalogue dict (see nbsec.compliance.catalogue) built from a parsed ATLAS.yaml."""
+    """The catalogue dict (see nbsec.compliance.frameworks) built from a parsed ATLAS.yaml."""
     matrices = _list(data.get("matrices"), "matrices")
     if not matrices or not isinstance(matrices[0], Mapping):
         raise AtlasFormatError("matrices: no ATLAS matrix")

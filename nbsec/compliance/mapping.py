@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
-from nbsec.compliance.catalogue import (
+from nbsec.compliance.frameworks import (
     COMPLIANCE_FRAMEWORKS,
     Catalogue,
     Item,

@@ -206,7 +206,7 @@ def normalize_answers(raw: Mapping[str, object]) -> dict[str, str]:
 
 def assess(answers: Answers) -> TierResult:
     """Tier and obligations for canonical answers (see normalize_answers)."""
-    from nbsec.compliance.catalogue import catalogue
+    from nbsec.compliance.frameworks import catalogue
 
     data = questionnaire_data()
     tier = next(t for t in data["tiers"] if holds(t["when"], answers))

@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from nbsec.runner.batch import load_matrix, run_dask, run_local
-    from nbsec.runner.catalog import resolve_notebook, shipped_notebooks
     from nbsec.runner.collect import merge_reports, reports_in
     from nbsec.runner.history import RunHistory
     from nbsec.runner.job import Job, JobResult, run_assessment, run_job
+    from nbsec.runner.notebooks import resolve_notebook, shipped_notebooks
 
 __all__ = [
     "Job",

@@ -18,9 +18,9 @@ import time
 from pathlib import Path
 
 from nbsec.model import Report, Target, utc_now_iso
+from nbsec.threatmodel.document import Element, Flow, ThreatEntry, ThreatModel, Zone
 from nbsec.threatmodel.engine import Assessment, Threat, evaluate, to_report
 from nbsec.threatmodel.loader import ThreatModelError, load, loads, model_from_data
-from nbsec.threatmodel.model import Element, Flow, ThreatEntry, ThreatModel, Zone
 from nbsec.threatmodel.threatrule import SCANNER
 
 __all__ = [

@@ -13,7 +13,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from nbsec.threatmodel.model import Element, Flow, ThreatModel
+from nbsec.threatmodel.document import Element, Flow, ThreatModel
 from nbsec.threatmodel.vocabulary import ATTRIBUTES, TRUST_LEVELS, UNTRUSTED_BY_DEFAULT
 
 

@@ -12,9 +12,9 @@ from typing import Any
 
 from nbsec.escaping import csp_meta, html_text
 from nbsec.escaping import plotly_text as text_of
+from nbsec.threatmodel.document import ThreatModel
 from nbsec.threatmodel.engine import Assessment, Threat, evaluate
 from nbsec.threatmodel.layout import layout
-from nbsec.threatmodel.model import ThreatModel
 from nbsec.threatmodel.risk import IMPACT_WORDS, LIKELIHOOD_WORDS
 from nbsec.threatmodel.vocabulary import ACTOR_KINDS, STORE_KINDS
 

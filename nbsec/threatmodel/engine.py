@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 
 from nbsec.model import Check, Confidence, Finding, Location, Metric, Reference, Report, Suppressed
 from nbsec.threatmodel.conditions import FlowWhen, Graph, When, describe
+from nbsec.threatmodel.document import Element, Flow, ThreatEntry, ThreatModel
 from nbsec.threatmodel.library import CATALOGUE_RULE, CUSTOM_THREAT, THREAT_RULES
-from nbsec.threatmodel.model import Element, Flow, ThreatEntry, ThreatModel
 from nbsec.threatmodel.risk import Risk, residual
 from nbsec.threatmodel.threatrule import SCANNER, ThreatRule
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from nbsec.threatmodel.model import ThreatModel
+from nbsec.threatmodel.document import ThreatModel
 from nbsec.threatmodel.vocabulary import STAGES
 
 COLUMN = 230.0

@@ -17,7 +17,7 @@ from typing import Any
 
 from nbsec.errors import NbsecError
 from nbsec.threatmodel import yamlio
-from nbsec.threatmodel.model import FORMAT_KEY, FORMAT_VERSION, Element, Flow, ThreatEntry, ThreatModel, Zone
+from nbsec.threatmodel.document import FORMAT_KEY, FORMAT_VERSION, Element, Flow, ThreatEntry, ThreatModel, Zone
 from nbsec.threatmodel.vocabulary import (
     ATTRIBUTES,
     CONTROLS,

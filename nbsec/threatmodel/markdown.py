@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from nbsec.escaping import md_cell, md_code, md_inline
+from nbsec.threatmodel.document import ThreatModel
 from nbsec.threatmodel.engine import Assessment, Threat, evaluate
-from nbsec.threatmodel.model import ThreatModel
 from nbsec.threatmodel.risk import IMPACT_WORDS, LIKELIHOOD_WORDS
 
 

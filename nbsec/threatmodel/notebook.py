@@ -20,7 +20,7 @@ from typing import Any
 
 from nbsec.errors import NbsecError
 from nbsec.safe_input import read_json
-from nbsec.threatmodel.model import ThreatModel
+from nbsec.threatmodel.document import ThreatModel
 
 MIME_TYPE = "application/vnd.nbsec.threatmodel.v1+json"
 MAX_NOTEBOOK_BYTES = 50 * 1024 * 1024

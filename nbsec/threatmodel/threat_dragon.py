@@ -19,8 +19,8 @@ import uuid
 from typing import Any
 
 from nbsec.errors import NbsecError
+from nbsec.threatmodel.document import Element, Flow, ThreatEntry, ThreatModel, Zone
 from nbsec.threatmodel.loader import STRIDE
-from nbsec.threatmodel.model import Element, Flow, ThreatEntry, ThreatModel, Zone
 from nbsec.threatmodel.vocabulary import DEFAULT_ZONE
 
 TD_VERSION = "2.3.0"

@@ -12,9 +12,9 @@ import copy
 import uuid
 from typing import Any
 
+from nbsec.threatmodel.document import Element, Flow, ThreatEntry, ThreatModel
 from nbsec.threatmodel.engine import Assessment, Threat, evaluate
 from nbsec.threatmodel.layout import layout
-from nbsec.threatmodel.model import Element, Flow, ThreatEntry, ThreatModel
 from nbsec.threatmodel.threat_dragon import KEY, NAMESPACE, SEVERITY_OUT, STATUS_IN, STATUS_OUT, TD_VERSION
 from nbsec.threatmodel.vocabulary import ACTOR_KINDS, STORE_KINDS
 

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nbsec.errors import NbsecError
+from nbsec.threatmodel.document import Element, Flow, ThreatEntry, ThreatModel, Zone
 from nbsec.threatmodel.loader import ID_PATTERN
-from nbsec.threatmodel.model import Element, Flow, ThreatEntry, ThreatModel, Zone
 
 LIKELIHOOD = {"rare": 1, "unlikely": 2, "possible": 3, "likely": 4, "almost_certain": 5, "certain": 5}
 IMPACT = {"negligible": 1, "insignificant": 1, "minor": 2, "moderate": 3, "major": 4, "severe": 5, "catastrophic": 5}

@@ -18,8 +18,8 @@ from typing import Any
 
 from nbsec.escaping import html_text
 from nbsec.threatmodel import assess, evaluate, load, save
+from nbsec.threatmodel.document import Element, Flow, ThreatEntry, ThreatModel
 from nbsec.threatmodel.engine import Assessment, Threat
-from nbsec.threatmodel.model import Element, Flow, ThreatEntry, ThreatModel
 from nbsec.threatmodel.vocabulary import CONTROLS, KINDS, STAGES, STATUSES, attributes_for
 
 SEVERITY_COLOURS = {"critical": "#7f0000", "high": "#d62728", "medium": "#e67e00", "low": "#8c8c00", "info": "#7f7f7f"}

@@ -19,7 +19,7 @@ from nbsec.adversarial import detect_backdoor, evaluate, load_demo_model, member
 from nbsec.adversarial.attacks import pgd
 from nbsec.adversarial.demo_models import load_demo_data
 from nbsec.adversarial.poisoning import find_poisoned_samples
-from nbsec.demo import models as demo_models
+from nbsec.demo import digits_checkpoints as demo_models
 from nbsec.model import Report
 
 torch.set_num_threads(1)

@@ -11,7 +11,7 @@ import pytest
 from nbsec.commands.run import write_reports
 from nbsec.errors import UsageError
 from nbsec.model import REPORT_MIME_TYPE, Check, Figure, Finding, Location, Metric, Report, ScanError, Severity
-from nbsec.runner import batch, catalog, collect, params
+from nbsec.runner import batch, collect, notebooks, params
 from nbsec.runner.execute import Execution
 from nbsec.runner.history import RunHistory
 from nbsec.runner.summary import TargetSummary, write_summary
@@ -139,12 +139,12 @@ def test_notebook_without_parameters_cell_takes_none() -> None:
 
 
 def test_shipped_notebooks_are_found_by_name() -> None:
-    infos = {info.name: info for info in catalog.shipped_notebooks()}
+    infos = {info.name: info for info in notebooks.shipped_notebooks()}
     assert {"full_assessment", "model_artifact_assessment", "notebook_hygiene"} <= set(infos)
-    assert catalog.resolve_notebook("full_assessment") == infos["full_assessment"].path
-    assert catalog.resolve_notebook("notebook_hygiene.ipynb") == infos["notebook_hygiene"].path
+    assert notebooks.resolve_notebook("full_assessment") == infos["full_assessment"].path
+    assert notebooks.resolve_notebook("notebook_hygiene.ipynb") == infos["notebook_hygiene"].path
     with pytest.raises(UsageError) as info:
-        catalog.resolve_notebook("no_such_assessment")
+        notebooks.resolve_notebook("no_such_assessment")
     assert "full_assessment" in info.value.hint
 
 

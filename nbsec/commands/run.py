@@ -211,7 +211,9 @@ def _run_single(
 
     executed = output_dir / f"{path.stem}.ipynb"
     if executed.resolve() == path.resolve():
-        raise UsageError(f"{executed}: the executed notebook would overwrite its input", "choose another --output-dir")
+        raise UsageError(
+            f"{executed}: the executed notebook would overwrite its input", "choose another -o/--output folder"
+        )
 
     def sink(line: str) -> None:
         click.echo(line, err=True)

@@ -1,6 +1,6 @@
 """Write what runs produce: each target's reports and executed notebook, and a batch summary.
 
-Layout of `--output-dir` for a batch:
+Layout of the output folder (`-o`) for a batch:
 
     summary.html  summary.json  summary.md   one row per target, linking its reports,
                                              new/fixed/unchanged since its last run, trend plot

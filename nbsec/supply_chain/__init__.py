@@ -1,8 +1,9 @@
 """Supply chain: installed packages against OSV advisories, requirements hygiene, CycloneDX ML-BOM.
 
 Importing this package loads no cyclonedx; `nbsec.supply_chain.sbom` does, on use.
-The scanner registers itself when `nbsec.supply_chain.scanner` is imported
-(the registry's `_load()` does that).
+The "dependencies" scanner registers itself when `nbsec.supply_chain.scanner` is imported
+(`nbsec.scanners.loader` does that when a scan meets a notebook or a requirements file).
+Scans of the installed packages go through `nbsec.api.scan(environment=True)`.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ if TYPE_CHECKING:
     from nbsec.supply_chain.sbom import SbomResult, build_sbom
     from nbsec.supply_chain.store import AdvisoryDatabase, load_database
     from nbsec.supply_chain.update import UpdateResult, update_from
-    from nbsec.supply_chain.vulns import scan_environment
 
 __all__ = [
     "AdvisoryDatabase",
@@ -21,12 +21,10 @@ __all__ = [
     "UpdateResult",
     "build_sbom",
     "load_database",
-    "scan_environment",
     "update_from",
 ]
 
 _LAZY = {
-    "scan_environment": "nbsec.supply_chain.vulns",
     "build_sbom": "nbsec.supply_chain.sbom",
     "SbomResult": "nbsec.supply_chain.sbom",
     "load_database": "nbsec.supply_chain.store",
@@ -37,7 +35,7 @@ _LAZY = {
 
 
 def __getattr__(name: str) -> Any:
-    # Lazy: `from nbsec.supply_chain import scan_environment` must not pull in cyclonedx or the advisories.
+    # Lazy: `from nbsec.supply_chain import build_sbom` must not pull in cyclonedx or the advisories until used.
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'nbsec.supply_chain' has no attribute {name!r}")

@@ -51,3 +51,43 @@ def test_advisories_that_do_not_parse_are_counted_and_reported(tmp_path: Path, m
     report = nbsec.scan(project / "requirements.txt", only="dependencies")
     assert "NBSEC-DEP-001" in {f.rule_id for f in report.findings}  # the valid advisory still matches
     assert any("3 of the user advisories are not valid OSV" in c.detail for c in report.checks), report.checks
+
+
+class _Frame:
+    """A DataFrame-shaped user object whose cells cannot be read (pandas raises like this on odd dtypes)."""
+
+    __module__ = "pandas.core.frame"
+    columns = ["email", "notes"]
+
+    def head(self, n: int) -> _Frame:
+        return self
+
+    def __getitem__(self, column: str) -> object:
+        if column == "notes":
+            raise TypeError("unhashable extension dtype")
+        return _Column(["ada.lovelace@acme-mail.com", "grace.hopper@navy-mail.com"])
+
+
+_Frame.__name__ = _Frame.__qualname__ = "DataFrame"
+
+
+class _Column:
+    def __init__(self, values: list[str]) -> None:
+        self.values = values
+
+    def tolist(self) -> list[str]:
+        return self.values
+
+
+def test_a_dataframe_column_the_kernel_scan_cannot_read_is_an_error_not_clean() -> None:
+    from nbsec.api import scan_kernel
+
+    report = scan_kernel({"customers": _Frame()}, environ={})
+    [error] = report.errors
+    assert error.target == "kernel:customers"
+    assert "DataFrame customers, column 'notes' could not be read (TypeError: unhashable extension dtype)" in (
+        error.message
+    )
+    assert [c.status for c in report.checks] == ["error"]  # not "passed": that column was never looked at
+    # The readable column was still scanned.
+    assert any(f.rule_id == "NBSEC-PRIV-001" for f in report.findings)

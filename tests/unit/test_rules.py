@@ -231,3 +231,18 @@ def test_every_built_in_scanners_rules_come_from_the_rule_modules() -> None:
     for scanner in registry().values():
         if scanner.__module__.startswith("nbsec."):
             assert {r.id for r in scanner.rules} <= listed, scanner.name
+
+
+def test_rules_explain_compliance_and_the_contract_see_the_same_rules() -> None:
+    """One list: `nbsec rules`, `nbsec explain`, compliance mapping and this module's contract tests."""
+    from cli import invoke
+
+    from nbsec.compliance import map_report
+    from nbsec.rule_catalogue import load_catalogue
+
+    listed = [r["id"] for r in json.loads(invoke("rules", "-f", "json").output)]
+    assert listed == [r.id for r in RULES] == load_catalogue().ids()
+    for rule_id in listed:
+        assert invoke("explain", rule_id).exit_code == 0, rule_id
+    mapped = map_report(Report(), "nist-ai-rmf")  # with no findings, every rule can only be cited by the catalogue
+    assert mapped.rule_load_failures == []

@@ -46,6 +46,9 @@ def configure(
     start: PathLike | None = None,
     overrides: Mapping[str, Any] | None = None,
     *,
+    fail_on: str | None = None,
+    min_severity: str | None = None,
+    baseline: PathLike | None = None,
     exclude_rules: Iterable[str] = (),
     allow_globals: Iterable[str] = (),
     config_file: PathLike | None = None,
@@ -53,10 +56,13 @@ def configure(
 ) -> Config:
     """The settings for work on `start`: defaults < config file (found above `start`) < NBSEC_* < overrides.
 
+    `fail_on`, `min_severity` and `baseline` override when given (the CLI's and the magics' flags);
     `exclude_rules` and `allow_globals` add to the file's lists instead of replacing them, as the
     repeatable `--exclude-rule` / `--allow-global` flags do.
     """
-    cfg = load_config(start if start is not None else ".", overrides, environ=environ, config_file=config_file)
+    flags = {"fail_on": fail_on, "min_severity": min_severity, "baseline": baseline}
+    merged = {**(overrides or {}), **{k: v for k, v in flags.items() if v is not None}}
+    cfg = load_config(start if start is not None else ".", merged, environ=environ, config_file=config_file)
     extra = {"exclude_rules": tuple(exclude_rules), "allow_globals": tuple(allow_globals)}
     additions = {key: (*getattr(cfg, key), *values) for key, values in extra.items() if values}
     return with_overrides(cfg, additions) if additions else cfg

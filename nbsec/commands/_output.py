@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
 import click
 
 from nbsec.commands._group import EXIT_CLEAN, EXIT_FINDINGS, echo_err
-from nbsec.errors import UsageError
 from nbsec.options import OUTPUT_OPTIONS, POLICY_OPTIONS, SCAN_OPTIONS, Option
 
 if TYPE_CHECKING:
@@ -48,7 +47,9 @@ class OutputOptions(NamedTuple):
 
     def plan(self) -> list[tuple[str, Path | None]]:
         """Where each format goes; checked before the work starts, so a bad -f/-o fails fast."""
-        return output_plan(parse_formats(self.formats, self.output), self.output)
+        from nbsec.display import formats
+
+        return formats.plan(formats.parse(self.formats, self.output), self.output)
 
 
 class PolicyOptions(NamedTuple):
@@ -136,10 +137,11 @@ def settings(start: str | os.PathLike[str] | None, out: OutputOptions, policy: P
     """The Config for this command: defaults < config file < NBSEC_* < the flags given."""
     from nbsec.api import configure
 
-    overrides = {"fail_on": out.fail_on, "min_severity": policy.min_severity, "baseline": policy.baseline}
     return configure(
         start,
-        {k: v for k, v in overrides.items() if v is not None},
+        fail_on=out.fail_on,
+        min_severity=policy.min_severity,
+        baseline=policy.baseline,
         exclude_rules=policy.exclude_rule,
         allow_globals=policy.allow_global,
         config_file=policy.config_file,
@@ -172,30 +174,13 @@ def finish(
     ctx.exit(exit_code(report, threshold(cfg, out)))
 
 
-# -- formats and where they go ---------------------------------------------------------------------
-
-
-def parse_formats(raw: Sequence[str], output: str | None = None) -> list[str]:
-    """`-f sarif,json -f html` -> ['sarif', 'json', 'html'] (see `nbsec.display.formats.parse`)."""
-    from nbsec.display import formats
-
-    return formats.parse(raw, output)
-
-
-def output_plan(chosen: list[str], output: str | None) -> list[tuple[str, Path | None]]:
-    """Where each format goes (see `nbsec.display.formats.plan`)."""
-    from nbsec.display import formats
-
-    return formats.plan(chosen, output)
-
-
 def emit(report: Report, plan: list[tuple[str, Path | None]], *, verbose: bool = False, quiet: bool = False) -> None:
     """Print or write every requested format, then the stderr lines logs rely on."""
     from nbsec.display import formats
 
     for fmt, path in plan:
         if path is not None:
-            written = write(report, fmt, path)
+            written = formats.write(report, fmt, path)
             echo_err(f"nbsec: wrote {fmt} report to {written}")
         elif fmt != "console":
             click.echo(formats.render(report, fmt))
@@ -213,18 +198,6 @@ def emit(report: Report, plan: list[tuple[str, Path | None]], *, verbose: bool =
         b = report.baseline
         counts = f"{b.get('new')} new, {b.get('unchanged')} unchanged, {b.get('fixed')} fixed"
         echo_err(f"nbsec: baseline {b.get('path')}: {counts}")
-
-
-def write(report: Report, fmt: str, path: Path) -> Path:
-    from nbsec.display import formats
-
-    try:
-        return formats.write(report, fmt, path)
-    except OSError as exc:
-        raise UsageError(
-            f"{path}: cannot write the {fmt} report ({exc.strerror or exc})",
-            "check that the folder exists and is writable",
-        ) from None
 
 
 def print_errors(report: Report) -> None:

@@ -7,8 +7,6 @@ from pathlib import Path
 
 import click
 
-from nbsec.commands._output import write
-
 DEMO_HELP = """\
 Build a small demo workspace (a notebook with fake credentials, unsafe model
 and data loading, trust_remote_code and eval on model output; nothing is
@@ -44,7 +42,7 @@ def demo_command(directory: str, no_scan: bool) -> None:
     report = api.scan([str(f) for f in files], config=api.configure(root))
     formats.print_console(report)
     written = {
-        fmt: write(report, fmt, root / "reports" / f"{formats.DEFAULT_REPORT_STEM}{formats.extension(fmt)}")
+        fmt: formats.write(report, fmt, root / "reports" / f"{formats.DEFAULT_REPORT_STEM}{formats.extension(fmt)}")
         for fmt in DEMO_FORMATS
     }
     for fmt in ("json", "sarif"):

@@ -14,7 +14,6 @@ from nbsec.commands._output import (
     PolicyOptions,
     exit_code,
     output_options,
-    parse_formats,
     settings,
     threshold,
 )
@@ -64,7 +63,9 @@ new, fixed and unchanged findings. `nbsec runs history --plot trend.html` plots 
 
 def _validate_formats(raw: tuple[str, ...]) -> list[str]:
     try:
-        parsed = parse_formats(raw or DEFAULT_FORMATS)
+        from nbsec.display import formats as rendering
+
+        parsed = rendering.parse(raw or DEFAULT_FORMATS)
     except UsageError as exc:
         if any(part.endswith((".yaml", ".yml", ".json")) for part in raw):  # `-f params.yaml`, papermill-style
             raise UsageError(exc.message, "-f is the report format, as in every nbsec command; "

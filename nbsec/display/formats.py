@@ -58,10 +58,20 @@ def render(report: Report, fmt: str) -> str:
 
 
 def write(report: Report, fmt: str, path: str | Path) -> Path:
-    """Render and write UTF-8 (parent folders created); returns the path written."""
+    """Render and write UTF-8 (parent folders created); returns the path written.
+
+    A file that cannot be written is a UsageError naming it, on every surface (the CLI exits 2,
+    a magic prints error/hint), never a traceback.
+    """
     from nbsec import reporters
 
-    return reporters.write(report, fmt, path)
+    try:
+        return reporters.write(report, fmt, path)
+    except OSError as exc:
+        raise UsageError(
+            f"{path}: cannot write the {fmt} report ({exc.strerror or exc})",
+            "check that the folder exists and is writable",
+        ) from None
 
 
 def print_console(report: Report, *, verbose: bool = False) -> None:

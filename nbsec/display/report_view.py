@@ -37,8 +37,6 @@ def text_summary(report: Report, limit: int = 50) -> str:
     return "\n".join(lines)
 
 
-
-
 def findings_table_html(report: Report, limit: int | None = None) -> str:
     """A table of findings (escaped), with data-severity on each row for filtering."""
     findings = report.sorted_findings()

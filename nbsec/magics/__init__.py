@@ -115,10 +115,11 @@ def settings(args: argparse.Namespace, start: str | None = None) -> Config:
     """The config for this magic: the file found above `start` (or the kernel's folder), NBSEC_*, the options."""
     from nbsec.api import configure
 
-    overrides = {"fail_on": args.fail_on, "min_severity": args.min_severity, "baseline": args.baseline}
     return configure(
         start,
-        {k: v for k, v in overrides.items() if v is not None},
+        fail_on=args.fail_on,
+        min_severity=args.min_severity,
+        baseline=args.baseline,
         exclude_rules=args.exclude_rule,
         allow_globals=getattr(args, "allow_global", ()) or (),
         config_file=args.config_file,
@@ -138,21 +139,16 @@ def present(magics: AisecMagics, report: Report, args: argparse.Namespace) -> An
     from nbsec.display import formats
 
     magics.remember(report)
-    plan = formats.plan(formats.parse(args.formats, args.output), args.output)
     _warn_fail_on(report, args.fail_on)
-    shown: list[Any] = []
-    for fmt, path in plan:
-        if path is not None:
-            print(f"wrote {fmt} report to {formats.write(report, fmt, path)}")
-        elif args.formats and not args.quiet and not args.verbose:
-            shown.append(_show_format(report, fmt))
+    show = bool(args.formats) and not args.quiet and not args.verbose  # -f alone: shown in that format
+    shown, displayable = _write_or_show(report, args.formats, args.output, show=show)
     if args.verbose:
         formats.print_console(report, verbose=True)
         return None
     if args.quiet:
         print(report.summary_line())
         return None
-    return shown[0] if shown else report
+    return displayable if shown else report
 
 
 def _warn_fail_on(report: Report, fail_on: str | None) -> None:
@@ -166,6 +162,23 @@ def _warn_fail_on(report: Report, fail_on: str | None) -> None:
         print(f"nbsec: {len(over)} finding(s) at or above {fail_on} (--fail-on {fail_on})", file=sys.stderr)
     if report.errors:
         print(f"nbsec: {len(report.errors)} target(s) could not be scanned", file=sys.stderr)
+
+
+def _write_or_show(report: Report, fmts: list[str], output: str | None, *, show: bool = True) -> tuple[bool, Any]:
+    """Write the formats that have a path (-o); show the one that has none when `show`.
+
+    Returns (whether a format was shown, what the cell should display: HTML, or None when it was
+    printed). Both `present` and `%aisec report` use it.
+    """
+    from nbsec.display import formats
+
+    shown, displayable = False, None
+    for fmt, path in formats.plan(formats.parse(fmts, output), output):
+        if path is not None:
+            print(f"wrote {fmt} report to {formats.write(report, fmt, path)}")
+        elif show:
+            shown, displayable = True, _show_format(report, fmt)
+    return shown, displayable
 
 
 def _show_format(report: Report, fmt: str) -> Any:
@@ -242,21 +255,13 @@ def _report_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _run_report(magics: AisecMagics, args: argparse.Namespace, cell: str | None) -> Any:
-    from nbsec.display import formats
-
     report = magics.last_report
     if report is None:
         print(NO_REPORT_MESSAGE)
         return None
     if not args.formats and args.output is None:
         return report
-    shown = None
-    for fmt, path in formats.plan(formats.parse(args.formats, args.output), args.output):
-        if path is not None:
-            print(f"wrote {fmt} report to {formats.write(report, fmt, path)}")
-        else:
-            shown = _show_format(report, fmt)
-    return shown
+    return _write_or_show(report, args.formats, args.output)[1]
 
 
 # -- the registry of subcommands ------------------------------------------------------------

@@ -52,7 +52,6 @@ SCRIPT_HASH = script_hash(SCRIPT)
 CSP = content_security_policy([SCRIPT])
 
 
-
 def render(report: Report) -> str:
     """The whole page as a string (UTF-8 when written)."""
     title = f"nbsec report: {report.summary_line()}"

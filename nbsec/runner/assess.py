@@ -243,7 +243,6 @@ def supply_chain_step(workspace: PathLike, notebook_paths: Sequence[PathLike], i
 # -- plots -----------------------------------------------------------------------------------------
 
 
-
 def _short(path: str, width: int = 40) -> str:
     return path if len(path) <= width else "…" + path[-(width - 1) :]
 

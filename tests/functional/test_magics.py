@@ -150,3 +150,22 @@ def test_load_ext_does_not_import_the_engine(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_a_report_that_cannot_be_written_is_an_error_line_not_a_traceback(
+    ip: InteractiveShell, project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where a folder should be")
+    result = aisec(ip, f'scan "{project}" -f json -o "{blocker / "report.json"}"')
+    err = capsys.readouterr().err
+    assert result is None
+    assert f"error: {blocker / 'report.json'}: cannot write the json report" in err
+    assert "hint: check that the folder exists and is writable" in err
+
+
+def test_f_alone_shows_that_format_instead_of_the_report(
+    ip: InteractiveShell, project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert aisec(ip, f'scan "{project}" -f md') is None  # printed as Markdown, not shown twice
+    assert "NBSEC-NB-002" in capsys.readouterr().out

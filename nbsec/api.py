@@ -27,6 +27,7 @@ from nbsec._version import __version__
 from nbsec.config import Config, apply_policy, load_config, with_overrides
 from nbsec.errors import UsageError
 from nbsec.model import Check, Finding, Metric, Report, ScanError, Suppressed, Target, utc_now_iso
+from nbsec.rule_catalogue import report_order
 from nbsec.scanners.base import Note, Scanner
 from nbsec.scanners.loader import plugin_errors, registry, scanners_for
 from nbsec.targets import FileTarget, resolve_targets
@@ -76,7 +77,9 @@ def _config(start: PathLike | None, settings: Settings, only: str | Iterable[str
 
 
 def finish(report: Report, config: Config) -> Report:
-    """Apply the config policy (include/exclude rules, min_severity) and the baseline; stamp the end time.
+    """Apply the config policy (include/exclude rules, min_severity) and the baseline; put the findings in
+    the order every surface lists them (`rule_catalogue.report_order`: `report.findings[0]` is the first row
+    shown); stamp the end time.
 
     Dropped findings go to `report.suppressed` with the reason ("config", "severity-threshold",
     "baseline"). Every api function ends here; call it yourself only for a Report you built.
@@ -87,6 +90,7 @@ def finish(report: Report, config: Config) -> Report:
         from nbsec.baseline import apply_baseline
 
         apply_baseline(report, config.baseline)
+    report.findings = report_order(report)
     report.finished_at = utc_now_iso()
     return report
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass, field
 
-from nbsec.model import RULE_ID_PATTERN, Rule
+from nbsec.model import RULE_ID_PATTERN, Finding, Report, Rule
 
 # Module -> what its rules cover. Order is only the order errors are reported in.
 RULE_MODULES: dict[str, str] = {
@@ -31,6 +31,29 @@ RULE_MODULES: dict[str, str] = {
 # Producers of findings that are not file scanners (they read objects and stores): a rule's
 # `scanner` names either a registered scanner or one of these.
 RUNNERS: frozenset[str] = frozenset({"adversarial", "lineage"})
+
+
+@dataclass(frozen=True)
+class FindingGroup:
+    """A category reports group findings under: a key, what readers see, and the scanners whose rules it holds."""
+
+    key: str
+    label: str
+    scanners: frozenset[str] = frozenset()
+
+
+# How every surface groups findings (the notebook view, the HTML and Markdown reports), in one place: a rule
+# belongs to the group naming its `scanner`. A plugin's rule, or a rule id this nbsec does not know, is "other".
+FINDING_GROUPS: tuple[FindingGroup, ...] = (
+    FindingGroup("code", "Code", frozenset({"notebook-code"})),
+    FindingGroup("checkpoints", "Checkpoints and model files", frozenset({"model-artifacts"})),
+    FindingGroup("secrets", "Secrets and personal data", frozenset({"notebook-content"})),
+    FindingGroup("supply-chain", "Supply chain", frozenset({"dependencies"})),
+    FindingGroup("threat-model", "Threat model", frozenset({"threat-model"})),
+    FindingGroup("lineage", "Lineage", frozenset({"lineage"})),
+    FindingGroup("adversarial", "Adversarial robustness, poisoning and privacy", frozenset({"adversarial"})),
+)
+OTHER_GROUP = FindingGroup("other", "Other")
 
 
 @dataclass(frozen=True)
@@ -85,6 +108,30 @@ def get_rule(rule_id: str) -> Rule | None:
 
 def all_rules() -> list[Rule]:
     return list(load_catalogue().rules)
+
+
+def finding_group(rule_id: str) -> FindingGroup:
+    """The group a finding of this rule is listed under (OTHER_GROUP for a plugin's or an unknown rule)."""
+    rule = get_rule(rule_id)
+    scanner = rule.scanner if rule is not None else ""
+    return next((group for group in FINDING_GROUPS if scanner in group.scanners), OTHER_GROUP)
+
+
+def report_order(report: Report) -> list[Finding]:
+    """The one order findings are listed in: by group, the group with the worst finding first (ties in
+    FINDING_GROUPS order), and inside a group `Report.sorted_findings()` order (worst first, then by place).
+
+    `nbsec.api.finish` stores a Report's findings in this order, so `report.findings[0]` is the first row
+    every surface shows, and a finding of the worst severity.
+    """
+    worst_first = report.sorted_findings()
+    order = [group.key for group in (*FINDING_GROUPS, OTHER_GROUP)]
+    keys = [finding_group(f.rule_id).key for f in worst_first]
+    worst: dict[str, int] = {}
+    for key, finding in zip(keys, worst_first, strict=True):
+        worst.setdefault(key, finding.severity.rank)  # the first of a group is its worst
+    ranked = sorted(zip(keys, worst_first, strict=True), key=lambda pair: (-worst[pair[0]], order.index(pair[0])))
+    return [finding for _, finding in ranked]
 
 
 def _add(by_id: dict[str, Rule], rule: Rule, origin: str) -> None:

@@ -3,6 +3,9 @@
     from nbsec.adversarial import evaluate, detect_backdoor, trigger_test, membership_inference
     report = evaluate(model, x_test, y_test, epsilons=(0.05, 0.1, 0.2))
 
+A saved model: `nbsec.adversarial.loading.load_model(path, arch="module:Class")` (scanned first, then
+weights_only=True; TorchScript needs no class); the demo's: `load_demo_model(path)`.
+
 Each runner returns an nbsec Report. torch is imported when a runner is first
 used, not with this package: `nbsec.adversarial.rules` (the rule catalogue)
 stays importable without it.

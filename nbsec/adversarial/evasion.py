@@ -32,6 +32,8 @@ from nbsec.adversarial.inputs import (
     model_device,
     validate_data,
 )
+from nbsec.adversarial.progress import Factory as ProgressFactory
+from nbsec.adversarial.progress import open_bar
 from nbsec.adversarial.report import EvaluationResult, build_report
 from nbsec.model import Report, utc_now_iso
 
@@ -83,7 +85,7 @@ def evaluate(
     sanity_samples: int = 256,
     device: str | torch.device | None = None,
     name: str | None = None,
-    progress: bool = True,
+    progress: bool | ProgressFactory = True,
     examples: int = 8,
 ) -> Report:
     """Attack `model` on (inputs, labels) at each epsilon; return an nbsec Report.
@@ -97,6 +99,8 @@ def evaluate(
       scored per sample as the worst case). steps/step_size/random_start/restarts: PGD and
       APGD iterations (APGD tunes its own step). queries: Square's budget per sample.
       n_targets: classes APGD-T aims at. target: a class index makes every attack targeted.
+    progress: False, True (the bar nbsec.display registered: in a Jupyter kernel a small HTML line
+      updated in place; else tqdm on stderr) or a factory `(total, description) -> bar`.
     floor/floor_epsilon: NBSEC-ADV-001 when worst-case accuracy is below `floor` at an
       epsilon <= floor_epsilon (default: any). sanity_checks: the gradient-masking checks.
     Metrics: clean_accuracy; robust_accuracy, attack_success_rate, mean_perturbation_norm
@@ -184,12 +188,10 @@ def _attack_all(
     settings: Settings,
     n_classes: int,
     device: torch.device,
-    progress: bool,
+    progress: bool | ProgressFactory,
     n_examples: int,
     floor_epsilon: float | None,
 ) -> EvaluationResult:
-    from tqdm.auto import tqdm
-
     n, eps_grid = x.shape[0], settings.epsilons
     result = EvaluationResult(n=n, n_classes=n_classes, labels=y.clone(), epsilons=list(eps_grid))
     result.example_epsilon = _example_epsilon(eps_grid, floor_epsilon)
@@ -201,9 +203,7 @@ def _attack_all(
             if name == "square":
                 result.queries[(name, e)] = torch.zeros(n, dtype=torch.long)
     batches = list(range(0, n, settings.batch_size))
-    bar = tqdm(
-        total=len(batches) * len(eps_grid) * len(settings.attacks), desc="nbsec robustness", disable=not progress
-    )
+    bar = open_bar(progress, len(batches) * len(eps_grid) * len(settings.attacks), "nbsec robustness")
     try:
         for b, start in enumerate(batches):
             rows = slice(start, min(start + settings.batch_size, n))

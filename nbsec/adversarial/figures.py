@@ -11,6 +11,7 @@ import struct
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 
@@ -18,6 +19,8 @@ from nbsec.model import Figure
 
 MAX_SIDE = 256  # pixels, after upscaling: a report stays small whatever the input size
 TARGET_SIDE = 96  # small images are upscaled to about this
+IDENTICAL = 1e-9  # robustness curves closer than this at every epsilon are drawn as one line
+WORST = "worst"
 
 
 def png_data_uri(image: torch.Tensor, bounds: tuple[float, float]) -> str:
@@ -69,15 +72,45 @@ def robustness_curve(
     *,
     figure_id: str = "robustness",
 ) -> Figure:
-    """Accuracy against epsilon, one line per attack plus the worst case; epsilon 0 is clean accuracy."""
+    """Accuracy against epsilon, one line per attack plus the worst case; epsilon 0 is clean accuracy.
+
+    Attacks that gave the same accuracy at every epsilon would draw lines exactly on top of each other,
+    which reads as one attack: they become one line named "pgd = apgd-ce = square", and the figure's
+    `note` says so. The worst case stays its own line unless it equals one of them.
+    """
     xs = [0.0, *epsilons]
-    series = [{"name": name, "x": xs, "y": [clean, *values]} for name, values in accuracy.items()]
-    return Figure(
-        figure_id,
-        f"Robust accuracy vs epsilon ({norm})",
-        "line",
-        {"x_label": f"epsilon ({norm})", "y_label": "accuracy", "y_range": [0.0, 1.0], "series": series},
-    )
+    merged, groups = merge_identical(accuracy)
+    series = [{"name": name, "x": xs, "y": [clean, *values]} for name, values in merged.items()]
+    data: dict[str, Any] = {"x_label": f"epsilon ({norm})", "y_label": "accuracy", "y_range": [0.0, 1.0],
+                            "series": series}  # fmt: skip
+    notes = [identical_note(group) for group in groups]
+    if notes:
+        data["note"] = "; ".join(notes)
+    return Figure(figure_id, f"Robust accuracy vs epsilon ({norm})", "line", data)
+
+
+def merge_identical(curves: dict[str, list[float]]) -> tuple[dict[str, list[float]], list[list[str]]]:
+    """Curves equal within IDENTICAL at every point, merged: ({"a = b": values, "c": values}, [["a", "b"]])."""
+    groups: list[list[str]] = []
+    values: list[list[float]] = []
+    for name, ys in curves.items():
+        for group, reference in zip(groups, values, strict=True):
+            if len(reference) == len(ys) and all(abs(a - b) <= IDENTICAL for a, b in zip(reference, ys, strict=True)):
+                group.append(name)
+                break
+        else:
+            groups.append([name])
+            values.append(list(ys))
+    return {" = ".join(g): v for g, v in zip(groups, values, strict=True)}, [g for g in groups if len(g) > 1]
+
+
+def identical_note(group: Sequence[str]) -> str:
+    """'attacks pgd, apgd-ce, square gave identical robust accuracy at every epsilon' (and the worst case, if so)."""
+    attacks = [name for name in group if name != WORST]
+    if len(attacks) == 1:
+        return f"attack {attacks[0]} gave the worst-case robust accuracy at every epsilon"
+    note = f"attacks {', '.join(attacks)} gave identical robust accuracy at every epsilon"
+    return note + (" (the worst case too)" if WORST in group else "")
 
 
 def per_class_bars(classes: Sequence[str], series: dict[str, list[float | None]], title: str) -> Figure:

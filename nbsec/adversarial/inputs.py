@@ -9,7 +9,7 @@ frozen, and restores every module's mode and every parameter's requires_grad.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -144,6 +144,14 @@ def validate_data(x: torch.Tensor, y: torch.Tensor, bounds: Bounds, *, what: str
 def model_device(model: nn.Module, requested: str | torch.device | None = None) -> torch.device:
     """The one device the model's parameters and buffers live on (and that the caller asked for)."""
     if not isinstance(model, nn.Module):
+        if isinstance(model, Mapping):  # a state dict: weights without the class that uses them
+            raise AdversarialInputError(
+                f"model: expected a torch.nn.Module, got {type(model).__name__} (a state dict: weights only)",
+                "build the module and load the weights: model = MyNet(); model.load_state_dict(state); or "
+                "nbsec.adversarial.loading.load_model(path, arch='module:Class'); for the demo models: "
+                "from nbsec.adversarial.demo_models import load_demo_model; "
+                "model = load_demo_model('nbsec-demo/models/digits_cnn.pt')",
+            )
         raise AdversarialInputError(
             f"model: expected a torch.nn.Module, got {type(model).__name__}",
             "pass the nn.Module that returns logits (wrap a function in a small nn.Module)",

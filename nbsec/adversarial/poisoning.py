@@ -259,7 +259,7 @@ def detect_backdoor(
     flagged = [c.label for c in scan.classes if c.flagged]
     status = "failed" if flagged else "passed"
     scanned = f"poisoning scan of {len(scan.classes)} classes (activation clustering + spectral signature)"
-    report.checks.append(Check(SCANNER, model_name, status, f"{scanned}: flagged {flagged or 'none'}"))
+    report.checks.append(Check(SCANNER, model_name, status, f"{scanned}: flagged {flagged or 'none'}", (rule.id,)))
     report.metrics.append(Metric("flagged_samples", float(scan.flagged_indices.numel()), "count"))
     report.figures.append(
         Figure(
@@ -355,7 +355,9 @@ def trigger_test(
     report.metrics.append(Metric("trigger_attack_success_rate", rates[worst], "fraction", {"class": str(worst)}))
     rule = rules.BACKDOOR_TRIGGER
     if rates[worst] >= threshold:
-        report.checks.append(Check(SCANNER, model_name, "failed", f"trigger flips {rates[worst]:.1%} to {worst}"))
+        report.checks.append(
+            Check(SCANNER, model_name, "failed", f"trigger flips {rates[worst]:.1%} to {worst}", (rule.id,))
+        )
         report.findings.append(
             rule.finding(
                 Location(model_name, element=f"class={worst}"),
@@ -367,7 +369,7 @@ def trigger_test(
         )
     else:
         report.checks.append(Check(SCANNER, model_name, "passed", f"trigger flips at most {rates[worst]:.1%} "
-                                   f"of inputs to one class (threshold {threshold:.0%})"))  # fmt: skip
+                                   f"of inputs to one class (threshold {threshold:.0%})", (rule.id,)))  # fmt: skip
     report.figures.append(
         Figure("trigger", "Share of other-class inputs flipped to each class by the trigger", "bar",
                {"x_label": "class", "y_label": "flip rate", "y_range": [0.0, 1.0],

@@ -142,7 +142,7 @@ def membership_inference(
     if leaks:
         attack, auc, low = max(leaks, key=lambda item: item[1])
         severity = Severity.HIGH if auc >= 0.8 else Severity.MEDIUM if auc >= 0.65 else Severity.LOW
-        report.checks.append(Check(SCANNER, model_name, "failed", f"membership inference: {limits}"))
+        report.checks.append(Check(SCANNER, model_name, "failed", f"membership inference: {limits}", (rule.id,)))
         report.findings.append(
             rule.finding(
                 Location(model_name, element="membership"),
@@ -153,7 +153,7 @@ def membership_inference(
             )
         )
     else:
-        report.checks.append(Check(SCANNER, model_name, "passed", f"membership inference below {limits}"))
+        report.checks.append(Check(SCANNER, model_name, "passed", f"membership inference below {limits}", (rule.id,)))
     report.finished_at = utc_now_iso()
     return report
 

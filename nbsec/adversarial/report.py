@@ -13,6 +13,7 @@ from nbsec.adversarial.sanity import SanityResult
 from nbsec.model import Check, Confidence, Location, Metric, Report, ScanError, Severity, Target, utc_now_iso
 
 SCANNER = rules.SCANNER
+FLOOR = (rules.LOW_ROBUST_ACCURACY.id,)  # the rule the robust-accuracy floor verdict tests
 
 
 @dataclass
@@ -113,7 +114,11 @@ def build_report(
         attacked = f"{name}: {norm} attack at {len(result.epsilons)} epsilon(s)"
         report.checks.append(
             Check(
-                SCANNER, model_name, "passed", f"{attacked} on {int(result.correct.sum())} correctly classified samples"
+                SCANNER,
+                model_name,
+                "passed",
+                f"{attacked} on {int(result.correct.sum())} correctly classified samples",
+                (rules.LOW_ROBUST_ACCURACY.id,),
             )
         )
     for name, count in result.invalid.items():
@@ -184,11 +189,11 @@ def _floor_verdict(
     failing = [e for e in judged if worst[e] < floor]
     scope = "every epsilon" if floor_epsilon is None else f"epsilons <= {floor_epsilon:g}"
     if not judged:
-        report.checks.append(Check(SCANNER, model_name, "skipped", f"no epsilon <= {floor_epsilon} to judge"))
+        report.checks.append(Check(SCANNER, model_name, "skipped", f"no epsilon <= {floor_epsilon} to judge", FLOOR))
         return
     if not failing:
         report.checks.append(
-            Check(SCANNER, model_name, "passed", f"worst-case robust accuracy >= floor {floor:g} at {scope}")
+            Check(SCANNER, model_name, "passed", f"worst-case robust accuracy >= floor {floor:g} at {scope}", FLOOR)
         )
         return
     e = failing[0]
@@ -196,7 +201,9 @@ def _floor_verdict(
     severity = Severity.HIGH if drop >= 0.5 else Severity.MEDIUM if drop >= 0.25 else Severity.LOW
     at = ", ".join(_eps(result.epsilons[i]) for i in failing)
     rule = rules.LOW_ROBUST_ACCURACY
-    report.checks.append(Check(SCANNER, model_name, "failed", f"worst-case robust accuracy < floor {floor:g} at {at}"))
+    report.checks.append(
+        Check(SCANNER, model_name, "failed", f"worst-case robust accuracy < floor {floor:g} at {at}", FLOOR)
+    )
     report.findings.append(
         rule.finding(
             Location(model_name, element=f"epsilon={_eps(result.epsilons[e])}"),
@@ -212,9 +219,13 @@ def _floor_verdict(
 def _determinism(report: Report, result: EvaluationResult, model_name: str) -> None:
     rule = rules.NONDETERMINISTIC_MODEL
     if result.deterministic_gap <= 1e-4:
-        report.checks.append(Check(SCANNER, model_name, "passed", "outputs identical on repeated calls in eval mode"))
+        report.checks.append(
+            Check(SCANNER, model_name, "passed", "outputs identical on repeated calls in eval mode", (rule.id,))
+        )
         return
-    report.checks.append(Check(SCANNER, model_name, "failed", "outputs differ on repeated calls in eval mode"))
+    report.checks.append(
+        Check(SCANNER, model_name, "failed", "outputs differ on repeated calls in eval mode", (rule.id,))
+    )
     report.findings.append(
         rule.finding(
             Location(model_name, element="determinism"),
@@ -226,7 +237,9 @@ def _determinism(report: Report, result: EvaluationResult, model_name: str) -> N
 def _sanity_findings(report: Report, sanity: SanityResult, model_name: str, norm: str) -> None:
     rule = rules.GRADIENT_MASKING
     for outcome in sanity.outcomes:
-        report.checks.append(Check(SCANNER, model_name, outcome.status, f"{outcome.description}: {outcome.detail}"))
+        report.checks.append(
+            Check(SCANNER, model_name, outcome.status, f"{outcome.description}: {outcome.detail}", (rule.id,))
+        )
         if outcome.status != "failed":
             continue
         report.findings.append(

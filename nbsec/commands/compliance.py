@@ -57,9 +57,10 @@ def compliance_group() -> None:
 
 MAP_HELP = """\
 The compliance table of REPORT (the file `nbsec scan -f json` writes; `-` reads
-stdin) for one framework. An item has *findings* when a finding maps to it,
-*evidence* when a rule mapped to it ran on this report's targets and found
-nothing, and is *not tested* otherwise. Rules map through their references and
+stdin) for one framework; the output names that report. An item has *findings*
+when a finding maps to it, *evidence* when a rule mapped to it ran in this
+report (a check that covers it passed or failed) and found nothing, and is *not
+tested* otherwise (a rule whose check did not run is never evidence). Rules map through their references and
 nbsec's reviewed crosswalk from OWASP ids. Evidence is not a statement of
 compliance: policies and processes are outside what a scanner sees.
 
@@ -89,11 +90,12 @@ def map_command(report_file: str, framework: str, fmt: str | None, output: str |
 
     report = read_report(report_file)
     chosen = fmt or _format_from(output) or "md"
-    result = map_report(report, framework.lower())
+    result = map_report(report, framework.lower(), source="standard input" if report_file == "-" else report_file)
     text = render(result, chosen)
     _emit(text, output)
     if output is not None:
         click.echo(f"nbsec: wrote {chosen} compliance table to {output}", err=True)
+    click.echo(f"nbsec: mapped {result.input_line()}", err=True)
     click.echo(f"nbsec: {result.summary_line()}", err=True)
 
 
@@ -169,8 +171,8 @@ def ask_interactively() -> dict[str, object]:
         prompt = f"{question.text} [{', '.join(question.refs)}]"
         if question.type == "choice":
             value = click.prompt(prompt, type=click.Choice(question.choices), err=True)
-        else:
-            value = "yes" if click.confirm(prompt, default=False, err=True) else "no"
+        else:  # no default: Enter alone asks again, a missing answer is never taken as "no"
+            value = "yes" if click.confirm(prompt, default=None, err=True) else "no"
         answers[question.id] = question.parse(value)
     click.echo("", err=True)
     return dict(answers)

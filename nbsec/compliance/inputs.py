@@ -1,15 +1,40 @@
-"""Reading what the compliance surfaces are given: a JSON report, an answers file. Errors name the file."""
+"""What the compliance surfaces are given: a JSON report, an answers file, and the name of each report.
+
+A compliance table that does not say which report it maps invites the worst error a compliance view can
+make (reading a robustness run as the scan just looked at), so every report arrives as a `ReportSource`:
+the Report and where it came from. Errors reading a file name the file.
+"""
 
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
 
+from nbsec.compliance.coverage import describe_run
 from nbsec.errors import UsageError
 from nbsec.model import Report
 from nbsec.safe_input import parse_json, parse_yaml
 
 MAX_INPUT_BYTES = 256 * 1024 * 1024  # a JSON report larger than this is not one nbsec wrote
 MAX_ANSWERS_BYTES = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ReportSource:
+    """A Report and where it came from: 'report.json', 'the last report in this kernel (#3, from `...`)'."""
+
+    report: Report
+    label: str
+
+    @property
+    def title(self) -> str:
+        """Where it came from and what it is: kind of run, targets, time."""
+        return f"{self.label}: {describe_run(self.report)}"
+
+
+def report_file(path: str) -> ReportSource:
+    """A Report read from a JSON file (or '-' for stdin), named by its path."""
+    return ReportSource(read_report(path), "standard input" if path == "-" else path)
 
 
 def read_report(path: str) -> Report:

@@ -9,11 +9,12 @@ mitigation, OWASP risk) is reached from a finding or a rule through:
   ("crosswalk LLM03:2025"; data in nbsec/data/frameworks/crosswalk.json).
 
 Status of an item: **findings** when a finding reaches it; otherwise **evidence**
-when a rule reaches it whose scanner ran on at least one target in this report
-(a Check with status passed/failed) and that found nothing; otherwise
-**untested**. Evidence means "checked and nothing found", not "compliant": a
-scanner cannot see policies, people or processes, which is why most governance
-items stay untested.
+when a rule reaches it that ran in this report (a Check with status passed/failed
+that covers the rule: nbsec.compliance.coverage) and found nothing; otherwise
+**untested** ("not tested"), with the mapped rules that did not run listed as
+`not_run`. A rule whose check is absent, skipped or in error is never evidence.
+Evidence means "checked and nothing found", not "compliant": a scanner cannot see
+policies, people or processes, which is why most governance items stay untested.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
+from nbsec.compliance.coverage import RAN, describe_run, rules_run
 from nbsec.compliance.frameworks import (
     COMPLIANCE_FRAMEWORKS,
     Catalogue,
@@ -38,7 +40,6 @@ from nbsec.model import Finding, Reference, Report, Rule, Severity
 RESULT_FORMAT = "nbsec-compliance/1"
 STATUSES = ("findings", "evidence", "untested")
 MAX_LOCATIONS = 5
-RAN = ("passed", "failed")
 
 
 @dataclass
@@ -65,7 +66,7 @@ class FindingHit:
 
 @dataclass
 class EvidenceHit:
-    """A rule that ran (its scanner checked `targets` targets) and found nothing, reaching one item."""
+    """A rule that ran (a check covered it on `targets` targets) and found nothing, reaching one item."""
 
     rule_id: str
     title: str
@@ -92,6 +93,7 @@ class Row:
     findings: list[FindingHit] = field(default_factory=list)
     evidence: list[EvidenceHit] = field(default_factory=list)
     suppressed: list[FindingHit] = field(default_factory=list)
+    not_run: list[str] = field(default_factory=list)  # rules mapped here that no check of this report ran
 
     @property
     def status(self) -> str:
@@ -113,6 +115,7 @@ class Row:
             "findings": [h.to_dict() for h in self.findings],
             "evidence": [h.to_dict() for h in self.evidence],
             "suppressed": [h.to_dict() for h in self.suppressed],
+            "not_run": list(self.not_run),
         }
 
 
@@ -149,6 +152,12 @@ class ComplianceResult:
             f"{self.catalogue.title}: {s['tested']} of {s['items']} items tested "
             f"({s['with_findings']} with findings, {s['with_evidence']} with evidence only), {s['untested']} untested"
         )
+
+    def input_line(self) -> str:
+        """Which report this table maps: where it came from (when known), the kind of run, targets and time."""
+        run = str(self.report_info.get("run") or "a report")
+        source = self.report_info.get("source")
+        return f"{source}: {run}" if source else run
 
     def row(self, ident: str) -> Row | None:
         return next((r for r in self.rows if r.item.id == ident), None)
@@ -202,18 +211,27 @@ class _Mapper:
         self.unplaced: dict[str, set[str]] = {}
         self.invalid: dict[tuple[str, str, str], dict[str, str]] = {}
 
-    def targets(self, rule_id: str, refs: Iterable[tuple[Reference, str]]) -> dict[str, set[str]]:
-        """Row id -> how it was reached, for references tagged with where they came from."""
+    def targets(self, rule_id: str, refs: Iterable[tuple[Reference, str]], *, note: bool = True) -> dict[str, set[str]]:
+        """Row id -> how it was reached, for references tagged with where they came from.
+
+        `note`: record ids above row level and ids not in the catalogue (for the rules this report speaks of).
+        """
         reached: dict[str, set[str]] = {}
         for ref, origin in refs:
             if ref.framework == self.cat.framework:
-                self._reach(rule_id, ref, ref.id, origin, reached)
+                self._reach(rule_id, ref, ref.id, origin, reached, note)
             for target in self.walk.get((ref.framework, ref.id), {}).get(self.cat.framework, ()):
-                self._reach(rule_id, ref, target, f"crosswalk {ref.id}", reached)
+                self._reach(rule_id, ref, target, f"crosswalk {ref.id}", reached, note)
         return reached
 
-    def _reach(self, rule_id: str, ref: Reference, ident: str, via: str, reached: dict[str, set[str]]) -> None:
+    def _reach(
+        self, rule_id: str, ref: Reference, ident: str, via: str, reached: dict[str, set[str]], note: bool
+    ) -> None:
         item = self.cat.resolve(ident)
+        if not note:
+            if item is not None and item.id in self.rows:
+                reached.setdefault(item.id, set()).add(via)
+            return
         if item is None:
             key = (rule_id, ref.framework, ident)
             self.invalid[key] = {"rule_id": rule_id, "framework": self.cat.framework, "id": ident}
@@ -250,6 +268,11 @@ class _Mapper:
         for row_id, via in self.targets(rule.id, refs).items():
             self.rows[row_id].evidence.append(EvidenceHit(rule.id, rule.title, rule.scanner, targets, via))
 
+    def add_not_run(self, rule: Rule) -> None:
+        refs = [(ref, "rule") for ref in rule.references]
+        for row_id in self.targets(rule.id, refs, note=False):
+            self.rows[row_id].not_run.append(rule.id)
+
 
 def _group(cat: Catalogue, item: Item) -> Item | None:
     group = cat.group_of(item)
@@ -258,10 +281,13 @@ def _group(cat: Catalogue, item: Item) -> Item | None:
     return group
 
 
-def map_report(report: Report, framework: str, *, rules: Iterable[Rule] | None = None) -> ComplianceResult:
+def map_report(
+    report: Report, framework: str, *, rules: Iterable[Rule] | None = None, source: str | None = None
+) -> ComplianceResult:
     """The compliance table of `report` for `framework` (a key such as 'nist-ai-rmf', or its name).
 
-    `rules` defaults to every rule nbsec has (`nbsec.rule_catalogue`).
+    `rules` defaults to every rule nbsec has (`nbsec.rule_catalogue`). `source` says where the report
+    came from ("report.json", "the last report in this kernel"); every rendering names it.
     """
     cat = compliance_catalogue(framework)
     failures: list[tuple[str, str]] = []
@@ -277,15 +303,17 @@ def map_report(report: Report, framework: str, *, rules: Iterable[Rule] | None =
     for entry in report.suppressed:
         mapper.add_finding(entry.finding, suppressed=True)
 
-    # A rule ran when its scanner checked a target; it is evidence when it reported nothing (even suppressed).
-    checked: dict[str, set[str]] = {}
-    for check in report.checks:
-        if check.status in RAN:
-            checked.setdefault(check.scanner, set()).add(check.target)
+    # Evidence: a check of this report covered the rule (coverage.rules_run) and it reported nothing, not even
+    # a suppressed finding. A rule no check covered tested nothing, whatever its scanner did elsewhere.
+    ran = rules_run(report, by_id.values())
     reported = {f.rule_id for f in report.findings} | {s.finding.rule_id for s in report.suppressed}
     for rule in sorted(by_id.values(), key=lambda r: r.id):
-        if rule.scanner in checked and rule.id not in reported:
-            mapper.add_evidence(rule, len(checked[rule.scanner]))
+        if rule.id in reported:
+            continue
+        if rule.id in ran:
+            mapper.add_evidence(rule, len(ran[rule.id]))
+        else:
+            mapper.add_not_run(rule)
 
     rows = _ordered(cat, list(mapper.rows.values()))
     for row in rows:
@@ -295,7 +323,7 @@ def map_report(report: Report, framework: str, *, rules: Iterable[Rule] | None =
     return ComplianceResult(
         catalogue=cat,
         rows=rows,
-        report_info=_report_info(report),
+        report_info=_report_info(report, source),
         unplaced=mapper.unplaced,
         invalid=sorted(mapper.invalid.values(), key=lambda d: (d["rule_id"], d["id"])),
         rule_load_failures=failures,
@@ -314,13 +342,16 @@ def _ordered(cat: Catalogue, rows: list[Row]) -> list[Row]:
     return sorted(rows, key=key)
 
 
-def _report_info(report: Report) -> dict[str, Any]:
+def _report_info(report: Report, source: str | None) -> dict[str, Any]:
     return {
+        "source": source,
+        "run": describe_run(report),
         "tool_version": report.tool_version,
         "started_at": report.started_at,
         "finished_at": report.finished_at,
         "targets": len(report.targets),
         "checks": len(report.checks),
+        "checks_ran": sum(1 for check in report.checks if check.status in RAN),
         "findings": len(report.findings),
         "suppressed": len(report.suppressed),
         "errors": len(report.errors),

@@ -11,7 +11,9 @@ small declarative language evaluated here, never `eval`:
     {"tier": ["high-risk"]} the tier decided so far is one of these
     {"all": [...]}, {"any": [...]}, {"not": {...}}, {"always": true}
 
-The same answers always give the same result (pure functions).
+The same answers always give the same result (pure functions). A missing answer is never taken
+as "no": `assess` refuses answers that leave a question that applies open (`open_questions`), and
+the widget shows no tier until every question that applies is answered.
 """
 
 from __future__ import annotations
@@ -29,6 +31,10 @@ QUESTIONNAIRE_FORMAT = "nbsec-eu-ai-act-questionnaire/1"
 YES = {"yes", "y", "true", "1", "ja", "oui"}
 NO = {"no", "n", "false", "0", "nein", "non"}
 MAX_DEPTH = 16
+MISSING_HINT = (
+    "a missing answer is not taken as no: answer every question that applies; "
+    "`nbsec compliance eu-ai-act-tier --template` writes a file to fill in"
+)
 
 Answers = Mapping[str, str]
 
@@ -178,6 +184,11 @@ def asked(question: Question, answers: Answers) -> bool:
     return question.ask_if is None or holds(question.ask_if, answers)
 
 
+def open_questions(answers: Answers) -> list[Question]:
+    """The questions that apply given the answers so far and have no answer yet, in order."""
+    return [question for question in questions() if question.id not in answers and asked(question, answers)]
+
+
 def normalize_answers(raw: Mapping[str, object]) -> dict[str, str]:
     """Check and canonicalise answers from a file: unknown ids are an error; every asked question needs one."""
     by_id = {q.id: q for q in questions()}
@@ -197,17 +208,24 @@ def normalize_answers(raw: Mapping[str, object]) -> dict[str, str]:
             continue
         answers[question.id] = question.parse(raw[question.id])
     if missing:
-        raise AnswersError(
-            f"no answer for: {', '.join(missing)}",
-            "answer every question that applies; `nbsec compliance eu-ai-act-tier --template` writes a file to fill in",
-        )
+        raise AnswersError(f"no answer for: {', '.join(missing)}", MISSING_HINT)
     return answers
 
 
 def assess(answers: Answers) -> TierResult:
-    """Tier and obligations for canonical answers (see normalize_answers)."""
+    """Tier and obligations for canonical answers (see normalize_answers).
+
+    AnswersError when a question that applies has no answer: the tier of half-answered questions is unknown.
+    """
     from nbsec.compliance.frameworks import catalogue
 
+    still_open = open_questions(answers)
+    if still_open:
+        raise AnswersError(f"no answer for: {', '.join(question.id for question in still_open)}", MISSING_HINT)
+    for question in questions():
+        if question.id in answers and question.parse(answers[question.id]) != answers[question.id]:
+            given = answers[question.id]
+            raise AnswersError(f"question {question.id}: {given!r} is not a canonical answer", "see normalize_answers")
     data = questionnaire_data()
     tier = next(t for t in data["tiers"] if holds(t["when"], answers))
     eu = catalogue("eu-ai-act")
@@ -262,7 +280,7 @@ def template() -> str:
     lines = [
         "# nbsec compliance eu-ai-act-tier --answers THIS_FILE",
         "# Answer yes or no (role: provider, deployer or both). Questions that do not apply",
-        "# given earlier answers may stay empty.",
+        "# given earlier answers may stay empty; an empty answer to one that applies is an error, never a no.",
     ]
     section = ""
     for q in questions():

@@ -8,6 +8,7 @@ external URL and a Content-Security-Policy that allows only its one script.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterable
 
 from nbsec.compliance.mapping import STATUSES, ComplianceResult, EvidenceHit, FindingHit, Row
@@ -21,7 +22,14 @@ from nbsec.theme import severity_badge
 FORMATS = ("md", "html", "json")
 STATUS_LABELS = {"findings": "findings", "evidence": "evidence", "untested": "not tested"}
 STATUS_COLORS = {"findings": "#c62828", "evidence": "#2e7d32", "untested": "#757575"}
+GROUP_COUNT_LABELS = {"findings": "with findings", "evidence": "with evidence", "untested": "not tested"}
 MAX_RULES_SHOWN = 12
+MAX_NOT_RUN_SHOWN = 3
+LEGEND = (
+    "Evidence = a rule mapped to the item ran in this report and found nothing (not a statement of compliance); "
+    "findings = a finding maps to it; not tested = no check in this report ran a rule mapped to it "
+    "(the mapped rules that did not run are named)."
+)
 
 
 def render(result: ComplianceResult, fmt: str) -> str:
@@ -49,14 +57,14 @@ def to_markdown(result: ComplianceResult) -> str:
     lines = [
         f"# Compliance: {escape_cell(cat.title)}",
         "",
+        f"**Report mapped:** {escape_cell(result.input_line())}; {escape_cell(str(info.get('summary', '')))}.",
+        "",
         f"**{s['tested']} of {s['items']} items tested**: {s['with_findings']} with findings, "
         f"{s['with_evidence']} with evidence only, {s['untested']} not tested by any nbsec check.",
         "",
-        f"Catalogue: {escape_cell(cat.framework)} {escape_cell(cat.version)}. "
-        f"Report: {escape_cell(str(info.get('summary', '')))}.",
+        f"Catalogue: {escape_cell(cat.framework)} {escape_cell(cat.version)}.",
         "",
-        "*Evidence* = a rule mapped to the item ran and found nothing (not a statement of compliance); "
-        "*findings* = a finding maps to it; *not tested* = nothing in this report maps to it.",
+        escape_cell(LEGEND),
     ]
     if info.get("errors"):
         lines += ["", f"**Warning:** {info['errors']} target(s) could not be scanned; the table understates findings."]
@@ -67,6 +75,8 @@ def to_markdown(result: ComplianceResult) -> str:
             findings = "<br>".join(escape_cell(_finding_text(h)) for h in row.findings[:MAX_RULES_SHOWN])
             evidence = ", ".join(escape_cell(h.rule_id) for h in row.evidence[:MAX_RULES_SHOWN])
             evidence += _more(len(row.evidence))
+            if row.status == "untested" and row.not_run:
+                evidence += f"not run: {escape_cell(_not_run_text(row))}"
             findings += _more(len(row.findings))
             lines.append(
                 f"| {escape_cell(row.item.id)} | {escape_cell(row.item.title)} | {STATUS_LABELS[row.status]} "
@@ -92,6 +102,13 @@ def _markdown_notes(result: ComplianceResult) -> list[str]:
 
 def _more(count: int) -> str:
     return f" (+{count - MAX_RULES_SHOWN} more)" if count > MAX_RULES_SHOWN else ""
+
+
+def _not_run_text(row: Row) -> str:
+    """The rules mapped to a not-tested row that no check of the report ran (the first few)."""
+    names = ", ".join(row.not_run[:MAX_NOT_RUN_SHOWN])
+    extra = len(row.not_run) - MAX_NOT_RUN_SHOWN
+    return names + (f" (+{extra} more)" if extra > 0 else "")
 
 
 def _finding_text(hit: FindingHit) -> str:
@@ -157,6 +174,15 @@ def status_badge(status: str) -> str:
     return f'<span class="nbsec-status-badge" style="background:{color}">{escape(STATUS_LABELS[status])}</span>'
 
 
+def input_html(result: ComplianceResult) -> str:
+    """The line that names the mapped report (escaped): no table without saying what it is of."""
+    info = result.report_info
+    return (
+        f'<p class="nbsec-input"><strong>Report mapped:</strong> {escape(result.input_line())}; '
+        f"{escape(str(info.get('summary', '')))}.</p>"
+    )
+
+
 def summary_html(result: ComplianceResult) -> str:
     s = result.summary()
     cards = "".join(
@@ -175,20 +201,37 @@ def summary_html(result: ComplianceResult) -> str:
     )
 
 
-def table_html(result: ComplianceResult, statuses: Iterable[str] = STATUSES, text: str = "") -> str:
-    """The item tables (one per heading), escaped; rows limited to `statuses` and containing `text`."""
+def table_html(
+    result: ComplianceResult, statuses: Iterable[str] = STATUSES, text: str = "", *, compact: bool = False
+) -> str:
+    """The item tables (one per heading), escaped; rows limited to `statuses` and containing `text`.
+
+    `compact` (for a widget's static twin, kept in the notebook): the same rows, statuses and rule ids, with
+    severity as a word, the first location of each finding only, and no per-rule tooltips.
+    """
     wanted = set(statuses)
     needle = text.strip().casefold()
     parts = []
     for title, rows in _grouped(result.rows):
-        body = "".join(_row_html(r) for r in rows if r.status in wanted and _matches(r, needle))
-        if not body:
+        kept = [r for r in rows if r.status in wanted and _matches(r, needle)]
+        if not kept:
             continue
-        heading = f"<h3>{escape(title)}</h3>" if title else ""
-        parts.append(
-            f'<section class="nbsec-group">{heading}<table><thead><tr><th>Id</th><th>Title</th><th>Status</th>'
+        body = "".join(_row_html(r, compact) for r in kept)
+        table = (
+            "<table><thead><tr><th>Id</th><th>Title</th><th>Status</th>"
             "<th>Findings</th><th>Evidence (ran, nothing found)</th></tr></thead>"
-            f"<tbody>{body}</tbody></table></section>"
+            f"<tbody>{body}</tbody></table>"
+        )
+        if not title:
+            parts.append(f'<section class="nbsec-group">{table}</section>')
+            continue
+        # A heading is a collapsible group: open when it holds findings, so 50 untested items do not bury them.
+        tally = Counter(r.status for r in kept)
+        counts = ", ".join(f"{tally[s]} {GROUP_COUNT_LABELS[s]}" for s in STATUSES if tally[s])
+        opened = " open" if tally["findings"] else ""
+        parts.append(
+            f'<details class="nbsec-group"{opened}><summary><strong>{escape(title)}</strong> '
+            f"<small>({escape(counts)})</small></summary>{table}</details>"
         )
     return f'<div class="nbsec-compliance">{"".join(parts) or "<p>No items match.</p>"}</div>'
 
@@ -197,17 +240,36 @@ def _matches(row: Row, needle: str) -> bool:
     if not needle:
         return True
     hay = " ".join(
-        [row.item.id, row.item.title, *(h.rule_id for h in row.findings), *(h.rule_id for h in row.evidence)]
+        [
+            row.item.id,
+            row.item.title,
+            *(h.rule_id for h in row.findings),
+            *(h.rule_id for h in row.evidence),
+            *row.not_run,
+        ]
     )
     return needle in hay.casefold()
 
 
-def _row_html(row: Row) -> str:
-    findings = "<br>".join(_finding_html(h) for h in row.findings[:MAX_RULES_SHOWN]) + escape(_more(len(row.findings)))
-    evidence = ", ".join(_evidence_html(h) for h in row.evidence[:MAX_RULES_SHOWN]) + escape(_more(len(row.evidence)))
+def _row_html(row: Row, compact: bool = False) -> str:
+    shown = row.findings[:MAX_RULES_SHOWN]
+    findings = "<br>".join(_finding_compact(h) if compact else _finding_html(h) for h in shown)
+    findings += escape(_more(len(row.findings)))
+    evidence = ", ".join(
+        f"<code>{escape(h.rule_id)}</code>" if compact else _evidence_html(h) for h in row.evidence[:MAX_RULES_SHOWN]
+    )
+    evidence += escape(_more(len(row.evidence)))
     if row.suppressed:
         names = ", ".join(escape(h.rule_id) for h in row.suppressed)
         findings += f"<br><small>suppressed: {names}</small>"
+    if row.status == "untested" and row.not_run:
+        evidence += f'<small class="nbsec-not-run">not run: {escape(_not_run_text(row))}</small>'
+    if compact:  # the badge colours come from the twin's stylesheet (nbsec.widgets.compliance.STYLE)
+        badge = f'<span class="nbsec-status-badge nbsec-{row.status}">{escape(STATUS_LABELS[row.status])}</span>'
+        return (
+            f"<tr><td><code>{escape(row.item.id)}</code></td><td>{escape(row.item.title)}</td><td>{badge}</td>"
+            f"<td>{findings}</td><td>{evidence}</td></tr>"
+        )
     return (
         f'<tr class="nbsec-item" data-status="{row.status}"><td><code>{escape(row.item.id)}</code></td>'
         f"<td>{escape(row.item.title)}</td><td>{status_badge(row.status)}</td><td>{findings}</td><td>{evidence}</td></tr>"
@@ -219,6 +281,16 @@ def _finding_html(hit: FindingHit) -> str:
     return (
         f"{severity_badge(hit.severity)} <code>{escape(hit.rule_id)}</code> &times;{hit.count} {escape(hit.title)}"
         f"<br><small>{escape(where)} · via {escape(', '.join(sorted(hit.via)))}</small>"
+    )
+
+
+def _finding_compact(hit: FindingHit) -> str:
+    where = hit.locations[0] if hit.locations else ""
+    if hit.count > 1 and where:
+        where += f" (+{hit.count - 1} more)"
+    return (
+        f"<b>{escape(hit.severity.value.upper())}</b> <code>{escape(hit.rule_id)}</code> &times;{hit.count} "
+        f"{escape(hit.title)}" + (f"<br><small>{escape(where)}</small>" if where else "")
     )
 
 
@@ -250,10 +322,9 @@ def to_html(result: ComplianceResult) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{escape(title)}</title>\n<style>{STYLE}{EXTRA_STYLE}</style>\n</head>\n<body>\n"
         f"<header>\n<h1>{escape(title)}</h1>\n"
-        f'<p class="meta">{escape(cat.framework)} {escape(cat.version)} · '
-        f"report: {escape(str(info.get('summary', '')))}</p>\n{summary_html(result)}\n{warning}</header>\n"
-        "<p><em>Evidence</em>: a rule mapped to the item ran and found nothing (not a statement of compliance). "
-        "<em>Findings</em>: a finding maps to the item. <em>Not tested</em>: nothing in this report maps to it.</p>\n"
+        f'<p class="meta">{escape(cat.framework)} {escape(cat.version)}</p>\n{input_html(result)}\n'
+        f"{summary_html(result)}\n{warning}</header>\n"
+        f"<p>{escape(LEGEND)}</p>\n"
         f'<div class="filters" role="group" aria-label="Filter items">{boxes}'
         '<input type="search" id="nbsec-text-filter" placeholder="Filter: id, title, rule" '
         'aria-label="Filter items by text"></div>\n'

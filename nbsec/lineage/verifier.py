@@ -29,6 +29,14 @@ from nbsec.lineage.store import EventRow, Store, open_store
 from nbsec.model import Check, Location, Metric, Report, Rule, ScanError, Target, utc_now_iso
 
 SCANNER = rules.SCANNER
+# The rules each kind of check tests (Check.rules: what compliance counts as evidence). The policy rules run over
+# the recorded events on every verification, so they ride on the chain check.
+POLICY_RULES = tuple(r.id for r in (rules.MODEL_WITHOUT_DATA, rules.PLAIN_HTTP_INPUT, rules.OUTSIDE_PROJECT_INPUT,
+                                    rules.WEAK_HASH))  # fmt: skip
+CHAIN_RULES = (rules.CHAIN_BROKEN.id, *POLICY_RULES)
+HEAD_RULES = (rules.CHAIN_BROKEN.id,)
+SIGNATURE_RULES = (rules.SIGNATURE_INVALID.id,)
+ARTIFACT_RULES = (rules.ARTIFACT_CHANGED.id, rules.ARTIFACT_MISSING.id)
 
 
 @dataclass
@@ -127,16 +135,20 @@ class _Verifier:
         detail = f"{len(self.rows)} events; head #{last_seq} {short(last_hash)}"
         if self.first_broken is not None:
             detail += f"; first broken link at event #{self.first_broken}"
-        self.report.checks.append(Check(SCANNER, f"{self.display}: hash chain", status, detail))
+        self.report.checks.append(Check(SCANNER, f"{self.display}: hash chain", status, detail, CHAIN_RULES))
 
     def check_anchor(self, expected_head: str) -> None:
         hashes = {row.hash for row, _ in self.rows}
         if expected_head.strip().lower() in hashes:
-            self.report.checks.append(Check(SCANNER, f"{self.display}: anchored head", "passed", short(expected_head)))
+            self.report.checks.append(
+                Check(SCANNER, f"{self.display}: anchored head", "passed", short(expected_head), HEAD_RULES)
+            )
             return
         problem = f"the anchored head {short(expected_head)} is not in the chain (events were removed or rewritten)"
         self.chain_problem(0, "chain head", [problem])
-        self.report.checks.append(Check(SCANNER, f"{self.display}: anchored head", "failed", short(expected_head)))
+        self.report.checks.append(
+            Check(SCANNER, f"{self.display}: anchored head", "failed", short(expected_head), HEAD_RULES)
+        )
 
     # -- signatures ----------------------------------------------------------------------------
 
@@ -167,7 +179,7 @@ class _Verifier:
                 self.result.broken_events.add(row.seq)
         status = "failed" if bad else "passed"
         detail = f"{len(self.rows) - bad} of {len(self.rows)} events signed by {fingerprint}"
-        self.report.checks.append(Check(SCANNER, f"{self.display}: signatures", status, detail))
+        self.report.checks.append(Check(SCANNER, f"{self.display}: signatures", status, detail, SIGNATURE_RULES))
 
     # -- artifacts -----------------------------------------------------------------------------
 
@@ -195,17 +207,19 @@ class _Verifier:
                     rules.ARTIFACT_MISSING, path, where, f"recorded by {where}; no longer exists at {target}", "missing"
                 )
                 self.result.missing_paths.add(path)
-                self.report.checks.append(Check(SCANNER, path, "failed", "missing"))
+                self.report.checks.append(Check(SCANNER, path, "failed", "missing", ARTIFACT_RULES))
                 continue
             try:
                 now, recorded, algorithm = _rehash(target, item)
             except OSError as exc:
                 message = f"cannot re-hash it ({exc.strerror or exc})"
                 self.report.errors.append(ScanError(SCANNER, path, message, "check the permissions; not verified"))
-                self.report.checks.append(Check(SCANNER, path, "error", message))
+                self.report.checks.append(Check(SCANNER, path, "error", message, ARTIFACT_RULES))
                 continue
             if now is None:
-                self.report.checks.append(Check(SCANNER, path, "skipped", "a DVC folder hash cannot be recomputed"))
+                self.report.checks.append(
+                    Check(SCANNER, path, "skipped", "a DVC folder hash cannot be recomputed", ARTIFACT_RULES)
+                )
                 continue
             verified += 1
             if now != recorded:
@@ -217,9 +231,9 @@ class _Verifier:
                     "changed",
                 )
                 self.result.changed_paths.add(path)
-                self.report.checks.append(Check(SCANNER, path, "failed", f"{algorithm} differs"))
+                self.report.checks.append(Check(SCANNER, path, "failed", f"{algorithm} differs", ARTIFACT_RULES))
             else:
-                self.report.checks.append(Check(SCANNER, path, "passed", f"{algorithm} {short(now)}"))
+                self.report.checks.append(Check(SCANNER, path, "passed", f"{algorithm} {short(now)}", ARTIFACT_RULES))
         return verified, time.perf_counter() - started
 
     # -- policy rules over the recorded events ------------------------------------------------------
@@ -308,7 +322,13 @@ def verify_detailed(
         verifier.check_signatures(public_key)
     elif any(row.signature for row, _ in verifier.rows):
         report.checks.append(
-            Check(SCANNER, f"{display}: signatures", "skipped", "events are signed; pass --public-key to check them")
+            Check(
+                SCANNER,
+                f"{display}: signatures",
+                "skipped",
+                "events are signed; pass --public-key to check them",
+                SIGNATURE_RULES,
+            )
         )
     verified, hash_seconds = verifier.check_artifacts() if artifacts else (0, 0.0)
     verifier.check_policies()

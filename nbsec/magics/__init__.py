@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 MAGIC_NAME = "aisec"
 USER_NS_REPORT = "_aisec_report"
 NO_REPORT_MESSAGE = "no report yet: run %aisec scan PATH first"
+HISTORY_SIZE = 20  # Reports kept for `%aisec compliance --report N` (the Report objects, not copies)
 
 
 @dataclass(frozen=True)
@@ -375,16 +376,33 @@ def _print_error(exc: NbsecError) -> None:
 # -- the magic ------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class KeptReport:
+    """A Report this session made through %aisec: its number (1, 2, ... in order) and the command that made it."""
+
+    number: int
+    report: Report
+    command: str = ""
+
+
 @magics_class
 class AisecMagics(Magics):
-    """Holds the last Report of this IPython session and dispatches `%aisec` subcommands."""
+    """Holds the Reports of this IPython session (the last one, and a bounded history) and dispatches `%aisec`."""
 
     def __init__(self, shell: Any = None, **kwargs: Any) -> None:
         super().__init__(shell=shell, **kwargs)
         self.last_report: Report | None = None
+        self.history: list[KeptReport] = []  # oldest first, at most HISTORY_SIZE
+        self._kept = 0
+        self._command = ""
 
     def remember(self, report: Report) -> None:
+        """Keep `report` as the last one and in the history (once, however often it is shown)."""
         self.last_report = report
+        if not self.history or self.history[-1].report is not report:
+            self._kept += 1
+            self.history.append(KeptReport(self._kept, report, self._command))
+            del self.history[:-HISTORY_SIZE]
         if self.shell is not None:
             self.shell.user_ns[USER_NS_REPORT] = report
 
@@ -410,6 +428,7 @@ class AisecMagics(Magics):
         args = parse(words)
         if args is None:
             return None
+        self._command = f"%{MAGIC_NAME} {line.strip()}"  # what `remember` records a Report was made by
         try:
             return spec.run(self, args, cell)
         except NbsecError as exc:

@@ -3,12 +3,16 @@
     %aisec lineage record prepare -i data/raw.csv -o data/clean.csv -p seed=1
     %%aisec lineage record train -i train_df -o models/clf.pt     # runs the cell inside the step
     %aisec lineage verify                                          # -> Report
-    %aisec lineage show models/clf.pt                              # interactive graph
+    %aisec lineage show models/clf.pt                              # interactive graph + its snapshot
     %aisec lineage hooks on                                        # record pd.read_csv, np.load, torch.save/load
 
 An input or output word that names a DataFrame, array, tensor or module in
 the notebook's namespace is that object (hashed in memory); any other word is
 a path or URL. The lineage package is imported inside the handlers only.
+
+`show` returns the explorer (nbsec.widgets.lineage.LineageExplorer); displayed, it shows the live
+widget and then its static twin (the graph as inline SVG with its legend, and the tampered and
+missing nodes), which stays readable after the notebook is closed and reopened.
 """
 
 from __future__ import annotations
@@ -40,7 +44,7 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
     verify.add_argument("--expect-head", metavar="HASH")
     verify.add_argument("--no-artifacts", action="store_true")
     add_report_options(verify)
-    show = sub.add_parser("show", help="interactive lineage graph (NODE: focus on it)")
+    show = sub.add_parser("show", help="interactive lineage graph and its static snapshot (NODE: focus on it)")
     show.add_argument("node", nargs="?")
     show.add_argument("--depth", type=int)
     show.add_argument("--collapse", action="store_true", help="one node per step name")

@@ -1,9 +1,12 @@
 """`%aisec threatmodel [FILE]`: the threat-model builder widget, backed by a YAML file.
 
-The cell shows two outputs: a snapshot of the model (saved with the notebook,
-MIME type application/vnd.nbsec.threatmodel.v1+json, see
-nbsec.threatmodel.notebook) and the builder. The magic returns the builder,
-or with --report the Report, which is also kept as the last report.
+The cell shows three outputs: the model's data (saved with the notebook, MIME
+type application/vnd.nbsec.threatmodel.v1+json with a one-line text/plain, see
+nbsec.threatmodel.notebook; updated when the builder saves), the live builder,
+and the builder's static twin (header, threat list, SVG diagram and risk matrix:
+what a reopened notebook shows once the kernel is gone; nbsec.display.twin).
+The magic returns the builder, or with --report the Report, which is also kept
+as the last report.
 """
 
 from __future__ import annotations
@@ -61,8 +64,10 @@ def _run(magics: AisecMagics, args: argparse.Namespace, cell: str | None) -> Any
 
     model = load(path, args.file)
 
-    display(snapshot(model, args.file))
-    return ThreatModelBuilder(model, args.file)
+    handle = display(snapshot(model, args.file), display_id=True)
+    builder = ThreatModelBuilder(model, args.file)
+    builder.snapshot_handle = handle  # Save refreshes the notebook's copy of the model
+    return builder  # shown by its _ipython_display_: the live builder, then its static twin
 
 
 register_subcommand(

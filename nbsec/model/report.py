@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 
 from nbsec.model.finding import Finding, Severity
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"  # 1.1: Check.rules
 REPORT_MIME_TYPE = "application/vnd.nbsec.report.v1+json"
 
 
@@ -48,22 +48,30 @@ class Check:
     Coverage, not only failures: a clean report says what was looked at.
     `status` is "passed" (ran, nothing found), "failed" (ran, findings),
     "error" (could not run) or "skipped" (did not apply).
+    `rules` names the rules a runner's check tested (an evasion run, a trigger test, a chain check):
+    compliance counts a control as evidenced only by checks that ran its rules. A file scanner's check
+    leaves it empty: it ran every rule of its scanner on that target.
     """
 
     scanner: str
     target: str
     status: str
     detail: str = ""
+    rules: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        out = {"scanner": self.scanner, "target": self.target, "status": self.status}
+        out: dict[str, Any] = {"scanner": self.scanner, "target": self.target, "status": self.status}
         if self.detail:
             out["detail"] = self.detail
+        if self.rules:
+            out["rules"] = list(self.rules)
         return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Check:
-        return cls(data["scanner"], data["target"], data["status"], data.get("detail", ""))
+        return cls(
+            data["scanner"], data["target"], data["status"], data.get("detail", ""), tuple(data.get("rules", ()))
+        )
 
 
 @dataclass(frozen=True)
@@ -195,7 +203,8 @@ class Report:
         return [f for f in self.findings if f.severity.rank >= threshold.rank]
 
     def sorted_findings(self) -> list[Finding]:
-        """Worst first, then by place, so every surface lists them alike."""
+        """Worst first, then by place. Surfaces list findings grouped on top of this order
+        (`nbsec.rule_catalogue.report_order`, the order `nbsec.api.finish` leaves in `findings`)."""
         return sorted(
             self.findings,
             key=lambda f: (

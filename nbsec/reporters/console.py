@@ -18,6 +18,7 @@ from rich.text import Text
 
 from nbsec.model import Finding, Report, Severity
 from nbsec.reporters._common import reference_label, suppression_reason
+from nbsec.rule_catalogue import report_order
 
 STYLES = {
     Severity.CRITICAL: "bold white on magenta",
@@ -70,7 +71,7 @@ def clean(text: str) -> str:
 
 
 def _print_findings(report: Report, out: Console, verbose: bool) -> None:
-    findings = report.sorted_findings()
+    findings = report_order(report)  # the notebook view's order, sectioned here by severity
     if not findings:
         # A clean result still says what was looked at: "nothing found" is only as good as the coverage.
         scanners = sorted({c.scanner for c in report.checks})

@@ -9,26 +9,28 @@ not run a script or fetch anything.
 
 from __future__ import annotations
 
-import math
-import re
 from collections import Counter
-from collections.abc import Sequence
-from typing import Any
 
-from nbsec.display.report_view import errors_html, findings_table_html
+from nbsec.display.report_view import VIEW_STYLE, errors_html, findings_table_html, suppressed_table_html
+from nbsec.display.svg import bar_svg as _bar_svg
+from nbsec.display.svg import image_grid_html as _image_grid
+from nbsec.display.svg import line_svg as _line_svg
 from nbsec.escaping import content_security_policy, script_hash
 from nbsec.escaping import html_text as escape
-from nbsec.model import Figure, Report, Severity, Suppressed
-from nbsec.reporters._common import reference_label, suppression_reason
+from nbsec.model import Report, Severity
 from nbsec.theme import PAGE_STYLE, SEVERITY_COLORS, severity_badge
 
-# Filters rows of the findings table by severity checkbox and by free text. No network, no eval.
+# Filters rows of the findings table by severity checkbox and by free text (evidence and fix included); a group
+# with no row left is hidden, and while a text filter is on, groups with a match open. No network, no eval.
 SCRIPT = """
 (function () {
   var boxes = Array.prototype.slice.call(document.querySelectorAll("input.nbsec-filter"));
   var text = document.getElementById("nbsec-text-filter");
   var shown = document.getElementById("nbsec-shown");
   var rows = Array.prototype.slice.call(document.querySelectorAll("#findings tr.nbsec-finding"));
+  var groups = Array.prototype.slice.call(document.querySelectorAll("#findings details.nbsec-group"));
+  var opened = groups.map(function (g) { return g.open; });
+  var searching = false;
   function apply() {
     var on = {};
     boxes.forEach(function (b) { on[b.value] = b.checked; });
@@ -40,6 +42,12 @@ SCRIPT = """
       r.hidden = !ok;
       if (ok) { n += 1; }
     });
+    groups.forEach(function (g, i) {
+      var left = Array.prototype.some.call(g.querySelectorAll("tr.nbsec-finding"), function (r) { return !r.hidden; });
+      g.hidden = !left;
+      if (q && left) { g.open = true; } else if (!q && searching) { g.open = opened[i]; }
+    });
+    searching = !!q;
     if (shown) { shown.textContent = n + " of " + rows.length + " shown"; }
   }
   boxes.forEach(function (b) { b.addEventListener("change", apply); });
@@ -60,8 +68,8 @@ def render(report: Report) -> str:
         for part in (
             _header(report),
             _baseline(report),
-            _findings(report),
             _errors(report),
+            _findings(report),
             _suppressed(report),
             _coverage(report),
             _figures(report),
@@ -76,7 +84,7 @@ def render(report: Report) -> str:
         f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f'<meta name="generator" content="nbsec {escape(report.tool_version)}">\n'
-        f"<title>{escape(title)}</title>\n<style>{PAGE_STYLE}</style>\n</head>\n<body>\n"
+        f"<title>{escape(title)}</title>\n<style>{PAGE_STYLE}{VIEW_STYLE}</style>\n</head>\n<body>\n"
         f"{body}\n<script>{SCRIPT}</script>\n</body>\n</html>\n"
     )
 
@@ -148,23 +156,9 @@ def _suppressed(report: Report) -> str:
         return ""
     reasons = Counter(s.reason for s in report.suppressed)
     why = ", ".join(f"{n} {escape(reason)}" for reason, n in sorted(reasons.items()))
-    rows = "".join(_suppressed_row(item) for item in report.suppressed)
     return (
         f'<details id="suppressed">\n<summary>Suppressed findings ({len(report.suppressed)}: {why})</summary>\n'
-        + _table(("Severity", "Rule", "Title", "Location", "Evidence", "Suppressed by"), rows)
-        + "\n</details>"
-    )
-
-
-def _suppressed_row(item: Suppressed) -> str:
-    f = item.finding
-    refs = ", ".join(escape(reference_label(r)) for r in f.references)
-    return (
-        f'<tr class="nbsec-suppressed" data-severity="{f.severity.value}">'
-        f"<td>{severity_badge(f.severity)}</td><td><code>{escape(f.rule_id)}</code></td>"
-        f"<td>{escape(f.title)}<br><small>{refs}</small></td>"
-        f"<td><code>{escape(f.location.describe())}</code></td><td><code>{escape(f.evidence)}</code></td>"
-        f"<td>{escape(suppression_reason(item.reason))}</td></tr>"
+        f"{suppressed_table_html(report.suppressed)}\n</details>"
     )
 
 
@@ -230,10 +224,7 @@ def _number(value: float) -> str:
 
 
 # -- figures: charts as inline SVG, images as data: PNGs (the CSP allows img-src data: and nothing remote) ----------
-
-PALETTE = ("#1565c0", "#ef6c00", "#2e7d32", "#6a1b9a", "#00838f", "#c62828", "#5d4037", "#546e7a")
-_PNG_DATA_URI = re.compile(r"^data:image/png;base64,[A-Za-z0-9+/]+=*$")
-_WIDTH, _HEIGHT, _LEFT, _RIGHT, _TOP, _BOTTOM = 640, 300, 56, 170, 16, 44
+# The drawing lives in nbsec.display.svg: the notebook views draw the same figures.
 
 
 def _figures(report: Report) -> str:
@@ -250,144 +241,3 @@ def _figures(report: Report) -> str:
             f"{escape(figure.title)}</strong></figcaption>{body}</figure>"
         )
     return f'<section id="figures">\n<h2>Figures</h2>\n{"".join(parts)}\n</section>'
-
-
-def _finite(values: Sequence[Any]) -> list[float]:
-    return [float(v) for v in values if isinstance(v, (int, float)) and math.isfinite(float(v))]
-
-
-def _y_range(figure: Figure, values: list[float]) -> tuple[float, float]:
-    given = figure.data.get("y_range")
-    if isinstance(given, list) and len(given) == 2:
-        return float(given[0]), float(given[1])
-    low, high = (min(values), max(values)) if values else (0.0, 1.0)
-    return (low, high) if high > low else (low - 1.0, high + 1.0)
-
-
-def _frame(figure: Figure, y_low: float, y_high: float, x_ticks: str) -> str:
-    """Axes, y grid lines with labels, axis titles."""
-    plot_h = _HEIGHT - _TOP - _BOTTOM
-    lines = []
-    for i in range(6):
-        value = y_low + (y_high - y_low) * i / 5
-        y = _TOP + plot_h * (1 - i / 5)
-        lines.append(
-            f'<line x1="{_LEFT}" x2="{_WIDTH - _RIGHT}" y1="{y:.1f}" y2="{y:.1f}" stroke="#8884" />'
-            f'<text x="{_LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">{value:.3g}</text>'
-        )
-    x_title = escape(str(figure.data.get("x_label", "")))
-    y_title = escape(str(figure.data.get("y_label", "")))
-    return (
-        "".join(lines) + x_ticks
-        + f'<line x1="{_LEFT}" x2="{_LEFT}" y1="{_TOP}" y2="{_HEIGHT - _BOTTOM}" stroke="currentColor" />'
-        + f'<text x="{(_LEFT + _WIDTH - _RIGHT) / 2:.0f}" y="{_HEIGHT - 6}" text-anchor="middle">{x_title}</text>'
-        + f'<text transform="translate(14 {(_TOP + _HEIGHT - _BOTTOM) / 2:.0f}) rotate(-90)" '
-        f'text-anchor="middle">{y_title}</text>'
-    )  # fmt: skip
-
-
-def _legend(names: list[str]) -> str:
-    x = _WIDTH - _RIGHT + 12
-    return "".join(
-        f'<rect x="{x}" y="{_TOP + 18 * i}" width="12" height="12" fill="{PALETTE[i % len(PALETTE)]}" />'
-        f'<text x="{x + 18}" y="{_TOP + 18 * i + 11}">{escape(name[:28])}</text>'
-        for i, name in enumerate(names)
-    )
-
-
-def _svg(label: str, inner: str) -> str:
-    return (
-        f'<svg role="img" aria-label="{escape(label)}" viewBox="0 0 {_WIDTH} {_HEIGHT}" width="{_WIDTH}" '
-        f'height="{_HEIGHT}" xmlns="http://www.w3.org/2000/svg">{inner}</svg>'
-    )
-
-
-def _line_svg(figure: Figure) -> str:
-    series = [s for s in figure.data.get("series", []) if isinstance(s, dict)]
-    xs = _finite([x for s in series for x in s.get("x", [])])
-    ys = _finite([y for s in series for y in s.get("y", [])])
-    if not xs:
-        return "<p><small>(no data)</small></p>"
-    x_low, x_high = min(xs), max(xs)
-    x_high = x_high if x_high > x_low else x_low + 1.0
-    y_low, y_high = _y_range(figure, ys)
-    plot_w, plot_h = _WIDTH - _LEFT - _RIGHT, _HEIGHT - _TOP - _BOTTOM
-
-    def px(x: float) -> float:
-        return _LEFT + plot_w * (x - x_low) / (x_high - x_low)
-
-    def py(y: float) -> float:
-        return _TOP + plot_h * (1 - (y - y_low) / (y_high - y_low))
-
-    ticks = sorted(set(xs)) if len(set(xs)) <= 8 else [x_low + (x_high - x_low) * i / 5 for i in range(6)]
-    x_ticks = "".join(
-        f'<line x1="{px(t):.1f}" x2="{px(t):.1f}" y1="{_HEIGHT - _BOTTOM}" y2="{_HEIGHT - _BOTTOM + 4}" '
-        f'stroke="currentColor" /><text x="{px(t):.1f}" y="{_HEIGHT - _BOTTOM + 16}" text-anchor="middle">'
-        f"{t:.3g}</text>"
-        for t in ticks
-    )
-    paths = []
-    for i, s in enumerate(series):
-        color = PALETTE[i % len(PALETTE)]
-        points = [
-            (px(float(x)), py(float(y)))
-            for x, y in zip(s.get("x", []), s.get("y", []), strict=False)
-            if isinstance(x, (int, float)) and isinstance(y, (int, float)) and math.isfinite(x) and math.isfinite(y)
-        ]
-        dash = ' stroke-dasharray="6 4"' if s.get("name") in ("worst", "chance") else ""
-        coords = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
-        paths.append(f'<polyline points="{coords}" fill="none" stroke="{color}" stroke-width="2"{dash} />')
-        if len(points) <= 30:
-            paths.extend(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{color}" />' for x, y in points)
-    names = [str(s.get("name", "")) for s in series]
-    return _svg(figure.title, _frame(figure, y_low, y_high, x_ticks) + "".join(paths) + _legend(names))
-
-
-def _bar_svg(figure: Figure) -> str:
-    categories = [str(c) for c in figure.data.get("categories", [])]
-    series = [s for s in figure.data.get("series", []) if isinstance(s, dict)]
-    if not categories or not series:
-        return "<p><small>(no data)</small></p>"
-    y_low, y_high = _y_range(figure, _finite([v for s in series for v in s.get("values", [])]))
-    y_low = min(y_low, 0.0)
-    plot_w, plot_h = _WIDTH - _LEFT - _RIGHT, _HEIGHT - _TOP - _BOTTOM
-    group = plot_w / len(categories)
-    width = group * 0.8 / len(series)
-    bars, ticks = [], []
-    for c, category in enumerate(categories):
-        x0 = _LEFT + group * c + group * 0.1
-        ticks.append(
-            f'<text x="{x0 + group * 0.4:.1f}" y="{_HEIGHT - _BOTTOM + 16}" text-anchor="middle">'
-            f"{escape(category[:12])}</text>"
-        )
-        for i, s in enumerate(series):
-            values = s.get("values", [])
-            value = values[c] if c < len(values) else None
-            if not isinstance(value, (int, float)) or not math.isfinite(value):
-                continue
-            top = _TOP + plot_h * (1 - (float(value) - y_low) / (y_high - y_low))
-            base = _TOP + plot_h * (1 - (0.0 - y_low) / (y_high - y_low))
-            bars.append(
-                f'<rect x="{x0 + width * i:.1f}" y="{min(top, base):.1f}" width="{max(width - 1, 1):.1f}" '
-                f'height="{abs(base - top):.1f}" fill="{PALETTE[i % len(PALETTE)]}"><title>'
-                f"{escape(str(s.get('name', '')))} {escape(category)}: {float(value):.3g}</title></rect>"
-            )
-    names = [str(s.get("name", "")) for s in series]
-    return _svg(figure.title, _frame(figure, y_low, y_high, "".join(ticks)) + "".join(bars) + _legend(names))
-
-
-def _image_grid(figure: Figure) -> str:
-    columns = [str(c) for c in figure.data.get("columns", [])]
-    head = f"<tr><th></th>{''.join(f'<th>{escape(c)}</th>' for c in columns)}</tr>" if columns else ""
-    rows = []
-    for row in figure.data.get("rows", [])[:64]:
-        cells = []
-        for image in row.get("images", [])[:8]:
-            src = str(image.get("src", ""))
-            caption = escape(str(image.get("caption", "")))
-            if len(src) > 2_000_000 or not _PNG_DATA_URI.match(src):  # only inline PNGs, never a URL
-                cells.append(f"<td><small>(image left out)</small><br><small>{caption}</small></td>")
-                continue
-            cells.append(f'<td><img src="{src}" alt="{caption}"><br><small>{caption}</small></td>')
-        rows.append(f"<tr><th>{escape(str(row.get('label', '')))}</th>{''.join(cells)}</tr>")
-    return f'<table class="nbsec-grid">{head}{"".join(rows)}</table>'

@@ -11,8 +11,9 @@ from collections import Counter
 from typing import Any
 
 from nbsec.escaping import md_cell, md_code
-from nbsec.model import Figure, Finding, Report
+from nbsec.model import Figure, Finding, Report, Severity
 from nbsec.reporters._common import reference_label, suppression_reason
+from nbsec.rule_catalogue import finding_group, report_order
 
 
 def escape_cell(text: str) -> str:
@@ -56,7 +57,7 @@ def render(report: Report) -> str:
 
     lines += ["## Findings", ""]
     if report.findings:
-        lines += _findings_table(report.sorted_findings())
+        lines += _findings_by_group(report)
     else:
         scanners = ", ".join(sorted({c.scanner for c in report.checks})) or "no scanner"
         lines.append(f"No findings ({len(report.checks)} check(s) by {escape_cell(scanners)}).")
@@ -80,6 +81,19 @@ def render(report: Report) -> str:
         lines += [f"- {n} by {escape_cell(suppression_reason(reason))}" for reason, n in sorted(reasons.items())]
         lines.append("")
     return "\n".join(lines)
+
+
+def _findings_by_group(report: Report) -> list[str]:
+    """One table per group (code, checkpoints, ...), in the order the notebook view and every report use."""
+    groups: dict[str, list[Finding]] = {}
+    for finding in report_order(report):
+        groups.setdefault(finding_group(finding.rule_id).label, []).append(finding)
+    lines: list[str] = []
+    for label, findings in groups.items():
+        tally = Counter(f.severity for f in findings)
+        counts = ", ".join(f"{tally[s]} {s.value}" for s in Severity if tally[s])
+        lines += [f"### {escape_cell(label)} ({counts})", "", *_findings_table(findings), ""]
+    return lines[:-1]
 
 
 def _findings_table(findings: list[Finding]) -> list[str]:

@@ -25,7 +25,7 @@ from urllib.parse import quote
 from nbsec.escaping import md_inline
 from nbsec.model import Finding, Location, Reference, Report, Rule, ScanError, Severity
 from nbsec.reporters._common import reference_label, rule_catalogue_problems, suppression_reason
-from nbsec.rule_catalogue import get_rule
+from nbsec.rule_catalogue import get_rule, report_order
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
@@ -66,7 +66,7 @@ def to_sarif(report: Report) -> dict[str, Any]:
     index = {rule_id: i for i, rule_id in enumerate(rule_ids)}
     rules = [_rule_descriptor(rule_id, [f for f in all_findings if f.rule_id == rule_id]) for rule_id in rule_ids]
 
-    results = [_result(f, index, report) for f in report.sorted_findings()]
+    results = [_result(f, index, report) for f in report_order(report)]
     for item in report.suppressed:
         result = _result(item.finding, index, report)
         result["suppressions"] = [

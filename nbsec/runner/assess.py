@@ -237,7 +237,11 @@ def supply_chain_step(workspace: PathLike, notebook_paths: Sequence[PathLike], i
         parts.append(_done(note))
     if installed:
         parts.append(scan(None, environment=True, config=configure(workspace)))
-    return Report.merge(parts)
+    from nbsec.rule_catalogue import report_order
+
+    merged = Report.merge(parts)
+    merged.findings = report_order(merged)  # the dependency files' and the packages' findings, as surfaces list them
+    return merged
 
 
 # -- plots -----------------------------------------------------------------------------------------

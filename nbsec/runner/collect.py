@@ -36,8 +36,10 @@ def merge_reports(reports: Iterable[Report]) -> Report:
     """One Report from many; an item (finding, check, error, ...) seen in several is kept once.
 
     Timings keep the longest seen per name: the same scan shown twice must not
-    count twice.
+    count twice. Findings end in the order every surface lists them (`rule_catalogue.report_order`).
     """
+    from nbsec.rule_catalogue import report_order
+
     merged = Report(tool_version=__version__)
     seen: set[str] = set()
     for report in reports:
@@ -55,6 +57,7 @@ def merge_reports(reports: Iterable[Report]) -> Report:
             merged.timings[name] = max(merged.timings.get(name, 0.0), seconds)
         if report.baseline is not None and merged.baseline is None:
             merged.baseline = dict(report.baseline)
+    merged.findings = report_order(merged)
     return merged
 
 

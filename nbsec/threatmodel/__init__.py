@@ -3,7 +3,7 @@
     from nbsec import threatmodel as tm
     model = tm.load("threatmodel.nbsec.yaml")     # validated, errors give the line and the fix
     report = tm.assess(model, "threatmodel.nbsec.yaml")   # an nbsec Report (NBSEC-TM-* findings)
-    tm.save(model.with_control("bot", "input_guard"), "threatmodel.nbsec.yaml")
+    tm.save(model.with_control("bot", "input_guard"), "threatmodel.nbsec.yaml", keep_format=True)
 
 The YAML format, the AI threat library (NBSEC-TM-*), risk scoring, Threat
 Dragon v2 / TM-BOM interchange and Markdown export live in this package; the
@@ -50,8 +50,17 @@ def dump(model: ThreatModel) -> str:
     return dump_yaml(model.to_dict())
 
 
-def save(model: ThreatModel, path: str | os.PathLike[str]) -> Path:
-    """Write the model as YAML (atomically) and return the path."""
+def save(model: ThreatModel, path: str | os.PathLike[str], keep_format: bool = False) -> Path:
+    """Write the model as YAML (atomically) and return the path.
+
+    With `keep_format`, an existing file is edited in place: only the lines of what changed are rewritten,
+    its comments and layout stay (nbsec.threatmodel.roundtrip). Otherwise the file is written afresh in
+    nbsec's block style (`dump`).
+    """
+    if keep_format:
+        from nbsec.threatmodel.roundtrip import save_keeping_format
+
+        return save_keeping_format(model, path).path
     from nbsec.threatmodel.yamlio import write_atomic
 
     return write_atomic(path, dump(model))

@@ -1,5 +1,9 @@
 """Plotly figures: the data-flow diagram (trust zones as shaded rectangles) and the risk-matrix heatmap.
 
+The geometry (where elements, flows and labels go) is nbsec.threatmodel.layout's and the colours
+nbsec.threatmodel.palette's, shared with the SVG drawing of the static twin (diagram_svg), so the
+live figure and the copy kept in the notebook show the same picture with the same legend.
+
 plotly is imported inside the functions, on first use. Plotly renders some HTML
 in labels and hovers (<b>, <a href>, ...), and names, titles and labels may come
 from an imported file, so every one is escaped and shows as the text it is.
@@ -12,146 +16,148 @@ from typing import Any
 
 from nbsec.escaping import csp_meta, html_text
 from nbsec.escaping import plotly_text as text_of
+from nbsec.threatmodel.diagram_svg import crossing_flows, shape_of, worst_open
 from nbsec.threatmodel.document import ThreatModel
 from nbsec.threatmodel.engine import Assessment, Threat, evaluate
-from nbsec.threatmodel.layout import layout
+from nbsec.threatmodel.layout import KIND_FONT, LABEL_FONT, NODE_FONT, ZONE_FONT, Box, diagram, node_lines, zone_title
+from nbsec.threatmodel.palette import (
+    BAND_FILLS,
+    CROSSING_COLOUR,
+    FLOW_COLOUR,
+    SEVERITY_COLOURS,
+    SEVERITY_WORDS,
+    ZONE_FILLS,
+    band_ranges,
+)
 from nbsec.threatmodel.risk import IMPACT_WORDS, LIKELIHOOD_WORDS
-from nbsec.threatmodel.vocabulary import ACTOR_KINDS, STORE_KINDS
-
-ZONE_COLOURS = {
-    "untrusted": "rgba(214, 39, 40, 0.10)",
-    "internal": "rgba(31, 119, 180, 0.08)",
-    "restricted": "rgba(44, 160, 44, 0.10)",
-}
-SEVERITY_COLOURS = {
-    "critical": "#7f0000",
-    "high": "#d62728",
-    "medium": "#ff7f0e",
-    "low": "#bcbd22",
-    "info": "#7f7f7f",
-    "": "#2ca02c",
-}
-RANK = {"critical": 4, "high": 3, "medium": 2, "low": 1, "info": 0}
 
 
-def _symbol(kind: str) -> str:
-    if kind in ACTOR_KINDS:
-        return "diamond"
-    if kind in STORE_KINDS:
-        return "square"
-    if kind in ("llm", "agent"):
-        return "star"
-    return "circle"
-
-
-def _worst(threats: list[Threat]) -> str:
-    open_ = [t.residual.severity.value for t in threats if t.is_open]
-    return max(open_, key=lambda s: RANK[s]) if open_ else ""
+def _rounded(box: Box, radius: float) -> str:
+    """A rectangle with rounded corners as path data (plotly's path shapes have no arcs: quadratic corners)."""
+    x0, y0, x1, y1, r = box.x, box.y, box.right, box.bottom, radius
+    if r <= 0:
+        return f"M{x0},{y0} H{x1} V{y1} H{x0} Z"
+    return (
+        f"M{x0 + r},{y0} H{x1 - r} Q{x1},{y0} {x1},{y0 + r} V{y1 - r} Q{x1},{y1} {x1 - r},{y1} "
+        f"H{x0 + r} Q{x0},{y1} {x0},{y1 - r} V{y0 + r} Q{x0},{y0} {x0 + r},{y0} Z"
+    )
 
 
 def data_flow_figure(model: ThreatModel, assessment: Assessment | None = None) -> Any:
+    """The data-flow diagram as a plotly figure: the same geometry and legend as the SVG twin, 1 unit = 1 px."""
     import plotly.graph_objects as go
 
     assessment = assessment if assessment is not None else evaluate(model)
-    places = layout(model)
+    drawing = diagram(model)
+    places = drawing.layout
     fig = go.Figure()
-    for zone_id, box in places.zones.items():
+    shapes: list[dict[str, Any]] = []
+    annotations: list[dict[str, Any]] = []
+    for zone_id, band in places.zones.items():
         trust = model.zone_trust(zone_id)
         zone = model.zone(zone_id)
-        fig.add_shape(
-            type="rect",
-            x0=box.x,
-            y0=box.y,
-            x1=box.x + box.width,
-            y1=box.y + box.height,
-            layer="below",
-            line={"color": "#888", "dash": "dash", "width": 1},
-            fillcolor=ZONE_COLOURS.get(trust, ZONE_COLOURS["internal"]),
-        )
-        fig.add_annotation(
-            x=box.x + 6,
-            y=box.y + 4,
-            xanchor="left",
-            yanchor="top",
-            showarrow=False,
-            text=f"<b>{text_of(zone.name if zone and zone.name else zone_id)}</b> ({text_of(trust)})",
-            font={"size": 11, "color": "#555"},
-        )
-    crossing = {
-        f.id for t in assessment.threats if t.rule_id == "NBSEC-TM-019" for f in model.flows if f.id == t.target
-    }
-    for flow in model.flows:
-        start, end = places.elements.get(flow.source), places.elements.get(flow.target)
-        if start is None or end is None:
-            continue
-        (x0, y0), (x1, y1) = start.center, end.center
-        fig.add_annotation(
-            x=x1,
-            y=y1,
-            ax=x0,
-            ay=y0,
-            xref="x",
-            yref="y",
-            axref="x",
-            ayref="y",
-            showarrow=True,
-            arrowhead=3,
-            arrowsize=1.2,
-            arrowwidth=2 if flow.id in crossing else 1.2,
-            standoff=22,
-            startstandoff=22,
-            arrowcolor="#d62728" if flow.id in crossing else "#555",
-            text="",
-        )
-        fig.add_annotation(
-            x=(x0 + x1) / 2,
-            y=(y0 + y1) / 2,
-            text=text_of(flow.label[:40]),
-            showarrow=False,
-            font={"size": 9, "color": "#333"},
-            bgcolor="rgba(255,255,255,0.7)",
-        )
+        shapes.append(
+            {
+                "type": "rect", "x0": band.x, "y0": band.y, "x1": band.right, "y1": band.bottom, "layer": "below",
+                "line": {"color": "#888", "dash": "dash", "width": 1},
+                "fillcolor": ZONE_FILLS.get(trust, ZONE_FILLS["internal"])[0],
+            }
+        )  # fmt: skip
+        title = places.zone_titles[zone_id]
+        name = zone.name if zone and zone.name else zone_id
+        annotations.append(
+            {
+                "x": title.x, "y": title.y, "xanchor": "left", "yanchor": "top", "showarrow": False,
+                "text": f"<b>{text_of(zone_title(name, trust))}</b>", "font": {"size": ZONE_FONT, "color": "#444"},
+            }
+        )  # fmt: skip
+    crossing = crossing_flows(model, assessment)
+    for route in drawing.routes:
+        colour, width = (CROSSING_COLOUR, 2.5) if route.flow_id in crossing else (FLOW_COLOUR, 1.3)
+        shapes.append({"type": "path", "path": route.path(), "line": {"color": colour, "width": width}})
+        tip, left, right = route.arrow()
+        head = f"M{tip[0]},{tip[1]} L{left[0]},{left[1]} L{right[0]},{right[1]} Z"
+        shapes.append({"type": "path", "path": head, "fillcolor": colour, "line": {"color": colour, "width": 1}})
+        if route.label_box is not None:
+            cx, cy = route.label_box.center
+            annotations.append(
+                {
+                    "x": cx, "y": cy, "showarrow": False, "text": "<br>".join(text_of(x) for x in route.label),
+                    "font": {"size": LABEL_FONT, "color": "#333"}, "bgcolor": "rgba(255,255,255,0.92)",
+                    "bordercolor": "#d0d7de", "borderwidth": 0.6, "borderpad": 1,
+                }
+            )  # fmt: skip
     by_target: dict[str, list[Threat]] = {}
     for threat in assessment.threats:
         by_target.setdefault(threat.target, []).append(threat)
-    xs, ys, texts, hovers, colours, symbols = [], [], [], [], [], []
+    xs, ys, texts, hovers = [], [], [], []
     for element in model.elements:
-        spot = places.elements.get(element.id)
-        if spot is None:
+        box = places.elements.get(element.id)
+        if box is None:
             continue
         mine = by_target.get(element.id, [])
-        cx, cy = spot.center
+        colour = SEVERITY_COLOURS[worst_open(mine)]
+        shape = shape_of(element.kind)
+        radius = {"actor": 0.0, "store": 2.0, "process": 12.0}[shape]
+        shapes.append(
+            {
+                "type": "path",
+                "path": _rounded(box, radius),
+                "fillcolor": "#ffffff",
+                "line": {"color": colour, "width": 2.5},
+            }
+        )
+        if shape == "store":
+            shapes.append(
+                {"type": "line", "x0": box.x, "x1": box.right, "y0": box.y + 6, "y1": box.y + 6,
+                 "line": {"color": colour, "width": 1}}
+            )  # fmt: skip
+        cx, cy = box.center
         xs.append(cx)
         ys.append(cy)
-        texts.append(text_of(element.label[:28]))
+        name = "<br>".join(f"<b>{text_of(line)}</b>" for line in node_lines(element.label))
+        texts.append(f"{name}<br><span style='font-size:{KIND_FONT:g}px;color:#6e7781'>{text_of(element.kind)}</span>")
         listed = "<br>".join(text_of(f"{t.rule_id} {t.title} [{t.status}, {t.residual.score}]") for t in mine[:12])
         about = f"<b>{text_of(element.label)}</b><br>{text_of(element.kind)}, zone {text_of(element.zone)}"
         hovers.append(f"{about}<br>{listed or 'no threats'}")
-        colours.append(SEVERITY_COLOURS[_worst(mine)])
-        symbols.append(_symbol(element.kind))
     fig.add_trace(
         go.Scatter(
-            x=xs,
-            y=ys,
-            mode="markers+text",
-            text=texts,
-            textposition="bottom center",
-            hovertext=hovers,
-            hoverinfo="text",
-            marker={"size": 26, "color": colours, "symbol": symbols, "line": {"width": 1, "color": "#222"}},
-            name="elements",
-            showlegend=False,
+            x=xs, y=ys, mode="text", text=texts, textposition="middle center", hovertext=hovers, hoverinfo="text",
+            textfont={"size": NODE_FONT, "color": "#1f2328"}, name="elements", showlegend=False,
         )
-    )
-    fig.update_xaxes(visible=False, range=[0, places.width])
-    fig.update_yaxes(visible=False, range=[places.height, 0])
+    )  # fmt: skip
+    for fill, words in ZONE_FILLS.values():
+        fig.add_trace(_legend_entry(go, words, "square", fill, "#888"))
+    for key in ("critical", "high", "medium", "low", "info", ""):
+        fig.add_trace(_legend_entry(go, f"element: {SEVERITY_WORDS[key]}", "square-open", SEVERITY_COLOURS[key]))
+    fig.add_trace(_legend_entry(go, "data flow", "line", FLOW_COLOUR))
+    fig.add_trace(_legend_entry(go, "crosses a trust boundary unencrypted", "line", CROSSING_COLOUR))
+    for drawn in shapes:  # in list order, under the element names: zones, then flows, then element boxes
+        drawn["layer"] = "below"
+    fig.update_xaxes(visible=False, range=[0, places.width], fixedrange=True)
+    fig.update_yaxes(visible=False, range=[places.height, 0], fixedrange=True)
+    top, bottom = 40, 90
     fig.update_layout(
         title=f"Data flows: {text_of(model.title)}",
-        height=max(320, int(places.height) + 60),
-        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        shapes=shapes,
+        annotations=annotations,
+        width=int(places.width),  # fixed, so 1 unit is 1 px and the label places computed in layout hold
+        height=int(places.height) + top + bottom,
+        autosize=False,
+        margin={"l": 0, "r": 0, "t": top, "b": bottom},
         plot_bgcolor="white",
+        legend={"orientation": "h", "x": 0, "y": -0.01, "yanchor": "top", "font": {"size": 10}},
+        hovermode="closest",
     )
     return fig
+
+
+def _legend_entry(go: Any, name: str, symbol: str, colour: str, outline: str = "") -> Any:
+    """A trace that draws nothing and shows one legend entry (plotly has no free-form legend)."""
+    if symbol == "line":
+        return go.Scatter(x=[None], y=[None], mode="lines", line={"color": colour, "width": 2.5}, name=name)
+    marker = {"symbol": symbol, "size": 13, "color": colour, "line": {"color": outline or colour, "width": 2}}
+    return go.Scatter(x=[None], y=[None], mode="markers", marker=marker, name=name, hoverinfo="skip")
 
 
 _INLINE_SCRIPT = re.compile(r"<script[^>]*>(.*?)</script>", re.S)
@@ -176,7 +182,7 @@ def diagram_page(model: ThreatModel, assessment: Assessment | None = None) -> st
 
 
 def risk_heatmap(assessment: Assessment, residual: bool = True) -> Any:
-    """Open threats by likelihood (x) and impact (y); cell colour is the score, text the count."""
+    """Open threats by likelihood (x) and impact (y); cell colour is the severity band of the score, text the count."""
     import plotly.graph_objects as go
 
     names: list[list[list[str]]] = [[[] for _ in range(5)] for _ in range(5)]
@@ -196,10 +202,14 @@ def risk_heatmap(assessment: Assessment, residual: bool = True) -> Any:
             texttemplate="%{text}",
             customdata=hover,
             hovertemplate="%{customdata}<extra>score %{z}</extra>",
-            colorscale=[[0, "#e5f5e0"], [0.25, "#fff7bc"], [0.5, "#fdae6b"], [1, "#d62728"]],
-            zmin=1,
-            zmax=25,
-            colorbar={"title": "L x I"},
+            colorscale=_band_scale(),
+            zmin=0.5,
+            zmax=25.5,
+            colorbar={
+                "title": {"text": "severity<br>(L x I)"},
+                "tickvals": [(low + high) / 2 for _name, low, high in band_ranges()],
+                "ticktext": [f"{name} {low}-{high}" for name, low, high in band_ranges()],
+            },
         )
     )
     kind = "Residual" if residual else "Inherent"
@@ -211,3 +221,11 @@ def risk_heatmap(assessment: Assessment, residual: bool = True) -> Any:
         margin={"l": 10, "r": 10, "t": 40, "b": 10},
     )
     return fig
+
+
+def _band_scale() -> list[list[Any]]:
+    """A stepped colour scale over 0.5..25.5: each severity band of likelihood x impact is one colour."""
+    stops: list[list[Any]] = []
+    for name, low, high in band_ranges():
+        stops += [[(low - 1) / 25, BAND_FILLS[name]], [high / 25, BAND_FILLS[name]]]  # z - 0.5 over 25
+    return stops

@@ -237,9 +237,16 @@ class ThreatModel:
         raise KeyError(target)
 
     def with_entry(self, entry: ThreatEntry) -> ThreatModel:
-        """Add or replace the entry for the same threat (rule + target, or custom id)."""
-        kept = tuple(t for t in self.threats if t.key != entry.key)
-        return dataclasses.replace(self, threats=(*kept, entry))
+        """Replace the entry for the same threat (rule + target, or custom id) where it is, or append it.
+
+        In place, so recording a decision never moves an entry in the file (a save then changes its lines only).
+        """
+        threats = list(self.threats)
+        for index, existing in enumerate(threats):
+            if existing.key == entry.key:
+                threats[index] = entry
+                return dataclasses.replace(self, threats=tuple(threats))
+        return dataclasses.replace(self, threats=(*threats, entry))
 
     # -- serialization -----------------------------------------------------------
 

@@ -1,13 +1,14 @@
 """The threat model inside the notebook: a display output that carries it, and reading it back.
 
 A kernel cannot write the notebook file (the open document in the browser
-owns it) and JupyterLab drops outputs sent from widget callbacks outside an
-Output widget. So `%aisec threatmodel` displays one output with the MIME type
-below, holding the model (and a plain-text summary that every frontend
-shows). It is saved with the notebook like any output, with its path and
-content hash in the output's metadata; re-running the cell after Save
-refreshes it. `from_notebook()` reads the newest such output back from a
-saved .ipynb, and `nbsec threatmodel import NOTEBOOK.ipynb` writes it to YAML.
+owns it). So `%aisec threatmodel` displays one output with the MIME type
+below, holding the model (and a one-line plain-text summary that every
+frontend shows; no HTML: the builder's static twin carries the picture). It
+is saved with the notebook like any output, with its path and content hash in
+the output's metadata, and displayed with a display id that the builder's
+Save updates (update_display_data), so it holds what the file holds.
+`from_notebook()` reads the newest such output back from a saved .ipynb, and
+`nbsec threatmodel import NOTEBOOK.ipynb` writes it to YAML.
 """
 
 from __future__ import annotations

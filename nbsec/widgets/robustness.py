@@ -1,17 +1,25 @@
-"""Plotly figures for the figures a Report carries: robustness curves, per-class bars, example grids, ROC curves.
+"""The figures a Report carries (robustness curves, per-class bars, example grids, ROC curves) in the notebook.
 
-The Report holds charts as data (`nbsec.model.Figure`); this module only draws
-them, so the same curve appears in the notebook (here), in the HTML report
-(inline SVG) and in Markdown (tables).
+The Report holds charts as data (`nbsec.model.Figure`); this module only draws them, so the same
+curve appears in the notebook, in the HTML report and in Markdown (tables).
 
-    from nbsec.widgets.robustness import show
-    show(report)             # fig.show() for each figure
+    from nbsec.widgets.robustness import show, figures
+    r = show(report)                 # the Report, whose notebook view draws its figures as inline SVG
+    r = show(report, plotly=True)    # ... after the interactive plotly figures (fig.show() for each)
+    figures(report)                  # plotly go.Figure objects
+
+In a notebook the light default is one output: the Report's view with its figures as inline SVG
+(`nbsec.display.svg`), which reads the same after the notebook is closed and reopened, on nbviewer
+and on GitHub. Plotly figures are heavier (their JSON is kept in the notebook, and they need a
+plotly renderer in the front end), so they are shown only on request; the SVG is already there
+after them, so they need no static twin.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from nbsec.escaping import plotly_text
 from nbsec.model import Figure, Report
 
 
@@ -38,6 +46,9 @@ def to_plotly(figure: Figure) -> Any:
         title=figure.title, xaxis_title=data.get("x_label", ""), yaxis_title=data.get("y_label", ""),
         template="plotly_white", height=380, margin={"l": 60, "r": 20, "t": 50, "b": 50},
     )  # fmt: skip
+    if data.get("note"):
+        fig.update_layout(title={"text": figure.title, "subtitle": {"text": plotly_text(data["note"])}},
+                          margin={"t": 80})  # fmt: skip
     if "y_range" in data:
         low, high = data["y_range"]
         fig.update_yaxes(range=[low - 0.02, high + 0.02])
@@ -68,7 +79,10 @@ def figures(report: Report) -> list[Any]:
     return [to_plotly(f) for f in report.figures]
 
 
-def show(report: Report) -> None:
-    """Display every figure (fig.show(): a widget in notebooks, the configured renderer elsewhere)."""
-    for fig in figures(report):
-        fig.show()
+def show(report: Report, *, plotly: bool = False) -> Report:
+    """The Report to display (its notebook view draws its figures as SVG); with `plotly`, the interactive
+    figures are shown first."""
+    if plotly:
+        for fig in figures(report):
+            fig.show()
+    return report

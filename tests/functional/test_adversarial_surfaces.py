@@ -53,6 +53,7 @@ def test_robustness_magic_returns_and_shows_the_report(
     ip: InteractiveShell, workspace: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import plotly.graph_objects as go
+    from IPython.utils.capture import capture_output
 
     from nbsec.adversarial import load_demo_model
     from nbsec.adversarial.demo_models import load_demo_data
@@ -62,22 +63,63 @@ def test_robustness_magic_returns_and_shows_the_report(
     data = load_demo_data(workspace / "models" / "digits_data.pt")
     ip.user_ns["model"] = load_demo_model(workspace / "models" / "digits_cnn.pt")
     ip.user_ns["xy"] = (data["x_test"], data["y_test"])
-    result = ip.run_cell(
-        "r = %aisec robustness model xy --eps 0.05 0.2 --attacks pgd square --n 40 --steps 5 --queries 30 --no-progress"
-    )
+    line = "%aisec robustness model xy --eps 0.05 0.2 --attacks pgd square --n 40 --steps 5 --queries 30 --no-progress"
+    with capture_output() as captured:
+        result = ip.run_cell(f"r = {line}")
     assert result.success, result.error_in_exec
     report = ip.user_ns["r"]
     assert isinstance(report, Report) and ip.user_ns["_aisec_report"] is report
     attacks = {m.labels["attack"] for m in report.metrics if m.name == "robust_accuracy"}
     assert attacks == {"pgd", "square", "worst"}
     assert report.targets[0].path == "model"
-    assert shown == [f.title for f in report.figures] and len(shown) == 3  # curve, per-class bars, examples
+    assert shown == [] and captured.outputs == []  # nothing heavy by default: the Report draws its figures
+    html = report._repr_mimebundle_()["text/html"]
+    assert html.count("<svg") == 2 and html.count('<img src="data:image/png;base64,') >= 3  # curve, bars, examples
+    assert "<script" not in html and "plotly" not in html
+    with capture_output():
+        ip.run_cell(f"p = {line} --plotly")
+    assert shown == [f.title for f in ip.user_ns["p"].figures] and len(shown) == 3  # curve, per-class, examples
+
+
+def test_robustness_magic_loads_a_saved_model_with_its_class_and_refuses_what_is_unsafe(
+    ip: InteractiveShell, workspace: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import os
+
+    state = workspace / "models" / "digits_cnn.pt"
+    options = "--eps 0.1 --attacks fgsm --n 20 --no-progress --no-plots"
+    arch = "--arch nbsec.adversarial.demo_models:DigitsCNN"
+    assert ip.run_line_magic("aisec", f"robustness {state} digits {options}") is None
+    err = capsys.readouterr().err
+    assert (
+        f"error: {state} is a state dict; give its class: --arch module:Class (the demo's models: --arch "
+        "nbsec.adversarial.demo_models:DigitsCNN for digits_cnn.pt, digits_cnn_backdoor.pt, digits_cnn_overfit.pt)"
+    ) in err
+    assert "hint: " in err and 'load_demo_model("nbsec-demo/models/digits_cnn.pt")' in err
+    report = ip.run_line_magic("aisec", f"robustness {state} digits {arch} {options}")
+    assert isinstance(report, Report) and report.targets[0].path == str(state)
+    assert report.metrics[1].name == "clean_accuracy" and report.metrics[1].value > 0.9  # the digits test split
+
+    class Payload:
+        def __reduce__(self) -> tuple[object, ...]:
+            return (os.system, (f"touch {tmp_path / 'PWNED'}",))
+
+    evil = tmp_path / "evil.pt"
+    torch.save({"w": torch.zeros(1), "p": Payload()}, evil)
+    whole = tmp_path / "whole.pt"
+    torch.save(torch.nn.Linear(64, 10), whole)
+    assert ip.run_line_magic("aisec", f"robustness {evil} digits {arch}") is None
+    assert "code execution on load" in capsys.readouterr().err and not (tmp_path / "PWNED").exists()
+    assert ip.run_line_magic("aisec", f"robustness {whole} digits {options}") is None
+    err = capsys.readouterr().err
+    assert "weights_only=False" in err and "torch.save(model.state_dict()" in err
 
 
 @pytest.mark.parametrize(
     ("line", "message"),
     [
-        ("robustness nosuch xy", "'nosuch' is not a variable"),
+        ("robustness nosuch xy", "'nosuch' is not a variable in this notebook, nor a model file"),
+        ("robustness model nodata", "DATA 'nodata' is not a variable"),
         ("robustness model xy --eps 0.1 --bounds 0 0.5 --no-plots --no-progress", "outside the declared bounds"),
     ],
 )
@@ -137,5 +179,7 @@ def test_markdown_lists_figures_as_tables(workspace: Path) -> None:
 
     text: Any = reporters.render(_report_with_figures(workspace), "md")
     assert "## Robust accuracy vs epsilon (linf)" in text
-    assert "| epsilon (linf) | pgd | apgd-ce | apgd-t | square | worst |" in text
+    [header] = [row for row in text.splitlines() if row.startswith("| epsilon (linf) |")]
+    columns = [name for cell in header.strip("|").split("|")[1:] for name in cell.strip().split(" = ")]
+    assert sorted(columns) == sorted(["pgd", "apgd-ce", "apgd-t", "square", "worst"])  # attacks that agree share one
     assert "row(s) of images" in text

@@ -127,6 +127,21 @@ def test_markdown_and_html_files(demo_report: Path, tmp_path: Path) -> None:
 def test_report_from_stdin(demo_report: Path) -> None:
     result = invoke("compliance", "-", "--framework", "owasp-llm", "-f", "json", input=demo_report.read_text())
     assert result.exit_code == 0 and json.loads(result.stdout)["framework"]["key"] == "owasp-llm"
+    assert json.loads(result.stdout)["report"]["source"] == "standard input"
+
+
+def test_the_output_names_the_report_file_it_maps(demo_report: Path, tmp_path: Path) -> None:
+    result = invoke("compliance", demo_report, "--framework", "atlas")
+    assert result.exit_code == 0
+    named = f"nbsec: mapped {demo_report}: scan + threat-model check of 15 targets ("  # the demo has a threat model
+    assert named in result.stderr
+    header = result.stdout.splitlines()[2]
+    assert header.startswith("**Report mapped:**") and demo_report.name in header and "check of 15 targets" in header
+    data = table(demo_report, "atlas")["report"]
+    assert data["source"] == str(demo_report) and data["run"].startswith("scan + threat-model check of ")
+    page = tmp_path / "atlas.html"
+    assert invoke("compliance", demo_report, "--framework", "atlas", "-o", page).exit_code == 0
+    assert f"<strong>Report mapped:</strong> {demo_report}: scan + threat-model check of " in page.read_text()
 
 
 @pytest.mark.parametrize(
@@ -205,3 +220,13 @@ def test_tier_interactive_prompts_only_what_applies() -> None:
     assert data["answers"]["a3_education"] == "yes" and data["answers"]["a6_derogation"] == "yes"
     assert "deployer_public_service" not in data["answers"]  # a provider is not asked the deployer question
     assert {o["id"] for o in data["obligations"]} >= {"derogation-documentation", "t-interaction"}
+
+
+def test_tier_interactive_enter_alone_is_not_an_answer() -> None:
+    # The same answers as above, each yes/no preceded by an empty line: asked again, never taken as "no".
+    lines = ["provider", "n", *["n"] * 8, "n", "n", "n", "y", *["n"] * 5, "n", "y", "y", "n", "n", "n", "n", "n"]
+    padded = [lines[0], *(item for answer in lines[1:] for item in ("", answer))]
+    result = invoke("compliance", "eu-ai-act-tier", "-f", "json", input="\n".join(padded) + "\n")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["tier"] == "limited-risk"
+    assert result.stderr.count("outside the EU") == 2  # the question was asked again after the empty answer

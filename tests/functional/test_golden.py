@@ -26,7 +26,7 @@ def normalized(report: nbsec.Report) -> dict[str, object]:
                 "location": f.location.to_dict(),
                 "fingerprint": f.fingerprint,
             }
-            for f in report.sorted_findings()
+            for f in report.findings  # the order every surface lists them in (nbsec.api.finish)
         ],
         "suppressed": sorted([s.reason, s.finding.rule_id, s.finding.location.describe()] for s in report.suppressed),
         "targets": [t.to_dict() for t in report.targets],

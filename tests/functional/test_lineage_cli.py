@@ -131,7 +131,7 @@ def test_magics_record_cells_and_variables_then_verify_and_show(
     report = ip.run_line_magic("aisec", "lineage verify")
     assert isinstance(report, Report) and report.findings == [] and ip.user_ns["_aisec_report"] is report
     widget = ip.run_line_magic("aisec", "lineage show in.csv")
-    assert type(widget).__name__ == "VBox"
+    assert type(widget).__name__ == "LineageExplorer" and type(widget.widget).__name__ == "VBox"  # + its twin
     ip.run_line_magic("aisec", "lineage log")
     assert "double" in capsys.readouterr().out
     ip.run_line_magic("aisec", "lineage record oops -i missing.csv")

@@ -66,3 +66,34 @@ def test_report_html_draws_figures_under_the_csp(executed: dict[str, Any]) -> No
     assert problems == []  # no CSP violation: the images are data: PNGs, the charts inline SVG
     assert widths and all(w > 0 for w in widths)  # every example image decoded
     assert len(boxes) >= 5 and all(w > 100 for w in boxes)
+
+
+def test_robustness_magic_in_a_kernel_is_one_light_report_and_a_progress_line(tmp_path: Path) -> None:
+    """No widget (tqdm's or plotly's) that dies with the kernel: an HTML progress line that keeps its last state,
+    then the Report with its figures as inline SVG."""
+    import json
+
+    import nbformat
+    from nbclient import NotebookClient
+
+    build_demo(tmp_path / "demo")
+    sources = [
+        "%load_ext nbsec",
+        "%aisec robustness demo/models/digits_cnn.pt digits --arch nbsec.adversarial.demo_models:DigitsCNN "
+        "--n 48 --attacks fgsm pgd --eps 0.05 0.1 --steps 5",
+    ]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    outputs = nb.cells[1].outputs
+    assert [o["output_type"] for o in outputs] == ["display_data", "execute_result"], outputs
+    progress, result = outputs
+    assert progress["data"]["text/plain"].startswith("nbsec robustness: 4/4 done in ")
+    assert '<progress value="4" max="4"' in progress["data"]["text/html"]
+    html = result["data"]["text/html"]
+    assert html.count("<svg") == 2 and "data:image/png;base64," in html and "<script" not in html.lower()
+    assert Report.from_dict(result["data"][REPORT_MIME_TYPE]).figures
+    kinds = {mime for o in outputs for mime in o.get("data", {})}
+    assert not {"application/vnd.jupyter.widget-view+json", "application/vnd.plotly.v1+json"} & kinds
+    assert "widgets" not in nb.metadata  # no widget state saved for a bar
+    assert len(json.dumps(outputs)) < 60_000  # 66 KB before (three plotly figures and a tqdm widget), ~43 KB now

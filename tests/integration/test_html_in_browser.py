@@ -56,7 +56,26 @@ def test_html_report_works_offline(browser: Any, tmp_path: Path) -> None:
     assert page.locator("#nbsec-shown").inner_text() == f"{total - n_high} of {total} shown"
 
     page.locator("input.nbsec-filter[value=high]").check()
+    page.locator("input.nbsec-filter[value=critical]").uncheck()
+    assert not page.locator("details.nbsec-group[data-group=checkpoints]").is_visible()  # its one row is critical
+    page.locator("input.nbsec-filter[value=critical]").check()
+
+    groups = page.locator("#findings details.nbsec-group")
+    code = page.locator("#findings details.nbsec-group[data-group=code]")
+    code.locator("summary").first.click()  # the reader closes a group; a text filter that matches in it opens it
+    assert code.get_attribute("open") is None
     page.locator("#nbsec-text-filter").fill("NBSEC-NB-004")
     visible = [rows.nth(i) for i in range(total) if rows.nth(i).is_visible()]
     assert len(visible) == 1 and "trust_remote_code" in visible[0].inner_text()
+    assert [groups.nth(i).get_attribute("data-group") for i in range(groups.count()) if groups.nth(i).is_visible()] == [
+        "code"
+    ]
+    page.locator("#nbsec-text-filter").fill("")  # cleared: every group back, open as it was by default
+    assert all(groups.nth(i).is_visible() for i in range(groups.count()))
+    assert code.get_attribute("open") is not None
+    assert page.locator("#nbsec-shown").inner_text() == f"{total} of {total} shown"
+
+    page.locator("#nbsec-text-filter").fill("builtins.print")  # evidence, inside a row's closed details
+    visible = [rows.nth(i) for i in range(total) if rows.nth(i).is_visible()]
+    assert len(visible) == 1 and "NBSEC-ART-001" in visible[0].inner_text()
     context.close()

@@ -334,7 +334,12 @@ def test_report_metrics_figures_and_schema(demo: Demo, report_schema: dict[str, 
     assert 0 < metric(report, "mean_queries", attack="square", epsilon="0.05") <= 50
     assert [f.kind for f in report.figures] == ["line", "bar", "image-grid"]
     curve = report.figures[0].data["series"]
-    assert curve[-1]["name"] == "worst" and curve[-1]["x"] == [0.0, 0.05, 0.2]
+    # Attacks that agree at every epsilon share a line ("apgd-ce = apgd-t = worst"); each appears exactly once.
+    named = [name for s in curve for name in s["name"].split(" = ")]
+    assert sorted(named) == sorted(attacks) and all(s["x"] == [0.0, 0.05, 0.2] for s in curve)
+    for s in curve:
+        for name in s["name"].split(" = "):
+            assert s["y"][1:] == [metric(report, "robust_accuracy", attack=name, epsilon=e) for e in ("0.05", "0.2")]
     assert Report.from_dict(report.to_dict()).figures == report.figures
 
 
@@ -356,3 +361,77 @@ def test_l2_dataloader_and_targeted(demo: Demo) -> None:
     assert metric(targeted, "attack_success_rate", attack="pgd", target="3") > 0.5
     grid = next(f for f in targeted.figures if f.kind == "image-grid")
     assert all(row["images"][1]["caption"].endswith("predicted 3") for row in grid.data["rows"])
+
+
+# -- attacks that agree: one line and a note ---------------------------------------------------------------
+
+
+class Threshold(nn.Module):
+    """Class 0 when x > 0.5, else class 1: every attack finds the same samples (those within eps of 0.5)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.linear = nn.Linear(1, 2)
+        with torch.no_grad():
+            self.linear.weight.copy_(torch.tensor([[4.0], [-4.0]]))
+            self.linear.bias.copy_(torch.tensor([-2.0, 2.0]))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out: torch.Tensor = self.linear(x)
+        return out
+
+
+def test_attacks_that_agree_share_one_line_and_the_figure_says_so() -> None:
+    x = torch.tensor([[0.05], [0.2], [0.8], [0.95]])
+    y = torch.tensor([1, 1, 0, 0])
+    report = evaluate(Threshold(), x, y, attacks=("fgsm", "pgd", "apgd-ce"), epsilons=(0.1, 0.35), steps=10,
+                      sanity_checks=False, progress=False)  # fmt: skip
+    for attack in ("fgsm", "pgd", "apgd-ce", "worst"):  # the metrics keep every attack
+        assert metric(report, "robust_accuracy", attack=attack, epsilon="0.35") == 0.5
+    [curve] = [f for f in report.figures if f.kind == "line"]
+    [series] = curve.data["series"]
+    assert series["name"] == "fgsm = pgd = apgd-ce = worst" and series["y"] == [1.0, 1.0, 0.5]
+    assert curve.data["note"] == (
+        "attacks fgsm, pgd, apgd-ce gave identical robust accuracy at every epsilon (the worst case too)"
+    )
+
+
+def test_a_worst_case_that_differs_keeps_its_own_line() -> None:
+    from nbsec.adversarial.figures import robustness_curve
+
+    curves = {"pgd": [0.5, 0.2], "apgd-ce": [0.5, 0.2 + 1e-12], "fgsm": [0.7, 0.4], "square": [0.5, 0.2],
+              "worst": [0.4, 0.1]}  # fmt: skip
+    figure = robustness_curve([0.1, 0.2], 0.9, curves, "linf")
+    assert [(s["name"], s["y"]) for s in figure.data["series"]] == [
+        ("pgd = apgd-ce = square", [0.9, 0.5, 0.2]),
+        ("fgsm", [0.9, 0.7, 0.4]),
+        ("worst", [0.9, 0.4, 0.1]),
+    ]
+    assert figure.data["note"] == "attacks pgd, apgd-ce, square gave identical robust accuracy at every epsilon"
+    apart = robustness_curve([0.1], 0.9, {"pgd": [0.5], "square": [0.5 + 1e-6], "worst": [0.4]}, "linf")
+    assert [s["name"] for s in apart.data["series"]] == ["pgd", "square", "worst"] and "note" not in apart.data
+
+
+def test_progress_goes_to_the_factory_it_is_given() -> None:
+    calls: list[tuple[str, Any]] = []
+
+    class Bar:
+        def update(self, n: int = 1) -> None:
+            calls.append(("update", n))
+
+        def set_postfix_str(self, s: str = "", refresh: bool = True) -> None:
+            calls.append(("postfix", s))
+
+        def close(self) -> None:
+            calls.append(("close", None))
+
+    def factory(total: int, description: str) -> Bar:
+        calls.append(("open", (total, description)))
+        return Bar()
+
+    x = torch.tensor([[0.05], [0.2], [0.8], [0.95]])
+    evaluate(Threshold(), x, torch.tensor([1, 1, 0, 0]), attacks=("fgsm", "pgd"), epsilons=(0.1, 0.35), steps=2,
+             sanity_checks=False, progress=factory, batch_size=2)  # fmt: skip
+    assert calls[0] == ("open", (8, "nbsec robustness")) and calls[-1] == ("close", None)
+    assert sum(n for kind, n in calls if kind == "update") == 8
+    assert ("postfix", "pgd eps=0.35") in calls

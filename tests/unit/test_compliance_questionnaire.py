@@ -199,3 +199,25 @@ def test_template_lists_every_question_and_renders_carry_the_disclaimer() -> Non
     data = json.loads(q.to_json(result))
     assert data["tier"] == "high-risk" and {o["article"] for o in data["obligations"]} == articles(result)
     assert "Art. 15" in tier_html(result) and "<script" not in tier_html(result)
+
+
+# -- a missing answer is not a no ---------------------------------------------------------------------
+
+
+def test_assess_refuses_open_questions_instead_of_reading_them_as_no() -> None:
+    with pytest.raises(q.AnswersError) as err:
+        q.assess({})
+    assert err.value.message.startswith("no answer for: role, p_manipulation") and "not taken as no" in err.value.hint
+    chatbot = {question.id: "no" for question in QUESTIONS if question.id.startswith("p_")}
+    chatbot.update(role="provider", established_outside_eu="no", t_interacts="yes")
+    still_open = [question.id for question in q.open_questions(chatbot)]
+    assert "annex1_product" in still_open and "t_synthetic" in still_open and "t_interacts" not in still_open
+    with pytest.raises(q.AnswersError, match="annex1_product"):
+        q.assess(chatbot)  # before: "no" assumed for the rest, and the tier came out as if answered
+    complete = {**chatbot, **{question.id: "no" for question in q.open_questions(chatbot)}}
+    assert q.open_questions(complete) == [] and q.assess(complete).tier == "limited-risk"
+
+
+def test_assess_refuses_answers_that_are_not_canonical() -> None:
+    with pytest.raises(q.AnswersError, match="not yes or no"):
+        q.assess({**answer(), "t_interacts": "perhaps"})

@@ -104,15 +104,35 @@ def test_figure_has_a_trace_per_kind_red_for_tampered_and_fades_outside_the_focu
 
     graph = build_graph(EVENTS, changed_paths={"features.csv"})
     figure = lineage_figure(graph, focus="report.md")
-    by_name = {trace.name: trace for trace in figure.data if trace.name}
-    assert set(by_name) == {"dataset", "model", "report", "step"}
-    assert by_name["model"].marker.symbol[0] == "diamond" and by_name["report"].marker.symbol[0] == "square"
-    datasets = by_name["dataset"]
+    nodes = {trace.name: trace for trace in figure.data if trace.customdata is not None}
+    assert set(nodes) == {"dataset", "model", "report", "step"}
+    assert nodes["model"].marker.symbol[0] == "diamond" and nodes["report"].marker.symbol[0] == "square"
+    datasets = nodes["dataset"]
     colours = dict(zip(datasets.customdata, datasets.marker.color, strict=True))
     assert colours["path:features.csv"] == RED and colours["path:raw.csv"] != RED
-    opacity = dict(zip(by_name["step"].customdata, by_name["step"].marker.opacity, strict=True))
+    opacity = dict(zip(nodes["step"].customdata, nodes["step"].marker.opacity, strict=True))
     assert opacity["step:4"] == 1.0 and opacity["step:1"] == 1.0  # report.md's upstream reaches prepare
-    assert "sha256" in datasets.hovertext[0] and "params" in by_name["step"].hovertext[0]
+    assert "sha256" in datasets.hovertext[0] and "params" in nodes["step"].hovertext[0]
     big = build_graph([event(i, "shard", [f"in/{i}.csv"], [f"out/{i}.csv"]) for i in range(1, 2001)])
     assert len(prepare(big).nodes) == 4001  # collapsing merges 2,000 steps into one node
     assert figure.to_json()  # serialisable without kaleido
+
+
+def test_figure_legend_names_every_shape_and_what_red_means_and_labels_are_not_clipped() -> None:
+    from nbsec.widgets.lineage import COLOURS, RED, SYMBOLS, lineage_figure
+
+    graph = build_graph(EVENTS, changed_paths={"features.csv"}, missing_paths={"raw.csv"})
+    figure = lineage_figure(graph)
+    legend = [t for t in figure.data if t.showlegend]
+    # The node traces stay out of the legend: a legend mark takes its first node's colour, which may be red.
+    assert all(t.showlegend is False for t in figure.data if t.customdata is not None)
+    entries = {t.name: t.marker for t in legend}
+    for kind in ("dataset", "model", "report", "step"):
+        assert entries[kind].symbol == SYMBOLS[kind] and entries[kind].color == COLOURS[kind]
+    tampered = next(m for name, m in entries.items() if name.startswith("tampered"))
+    missing = next(m for name, m in entries.items() if name.startswith("missing"))
+    assert tampered.color == RED and missing.color == RED and missing.symbol.endswith("-open")
+    assert any("red outline" in name for name in entries) and any("red (" in name for name in entries)
+    # Labels are centred on their node: the first layer's must not be cut at the plot's edge.
+    assert all(t.cliponaxis is False for t in figure.data if t.customdata is not None)
+    assert figure.layout.margin.l >= 12 + 4 * len("raw.csv")

@@ -41,6 +41,7 @@ ALLOWED = {
     ("nbsec.runner.execute", "run_notebook", "subprocess.Popen"): "`nbsec run` starts its child that runs the kernel",
     ("nbsec.adversarial.demo_models", "load_demo_model", "torch.load"): "the demo's own weights, weights_only=True",
     ("nbsec.adversarial.demo_models", "load_demo_data", "torch.load"): "the demo's own tensors, weights_only=True",
+    ("nbsec.adversarial.loading", "_read_weights", "torch.load"): "a model file nbsec scanned first, weights_only=True",
 }
 
 

@@ -105,3 +105,15 @@ def ip() -> Iterator[Any]:
     shell.run_line_magic("unload_ext", "nbsec")
     for name in set(shell.user_ns) - before:
         shell.user_ns.pop(name, None)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium through Playwright, one per test module (tests/browser.py says why no other browser)."""
+    from browser import launch_chromium
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        instance = launch_chromium(pw)
+        yield instance
+        instance.close()

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser import launch_chromium
 
 import nbsec
 from nbsec.demo import build_demo
@@ -92,16 +91,6 @@ MEASURE = """() => {
     visibleDetails: shown('.nbsec-detail-body'),
   };
 }"""
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        instance = launch_chromium(pw)
-        yield instance
-        instance.close()
 
 
 @pytest.fixture(scope="module")

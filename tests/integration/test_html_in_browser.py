@@ -2,28 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from browser import launch_chromium
 
 import nbsec
 from nbsec.demo import build_demo
 from nbsec.reporters import write
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        instance = launch_chromium(pw)
-        yield instance
-        instance.close()
 
 
 def test_html_report_works_offline(browser: Any, tmp_path: Path) -> None:

@@ -11,20 +11,13 @@ widget (`.nbsec-live`) or to the twin (`.nbsec-twin`).
 
 from __future__ import annotations
 
-import json
-import os
-import secrets
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from browser import launch_chromium
+from jupyter_lab import running_lab, write_notebook
 
 from nbsec.demo.threatmodel import DEMO_MODEL
 
@@ -40,59 +33,14 @@ SELECTED_STATUS = (
 )
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, Path]]:
     root = tmp_path_factory.mktemp("lab-root")
     logs = tmp_path_factory.mktemp("lab-logs")
     (root / "tm.nbsec.yaml").write_text(MODEL)
-    cells = ["%load_ext nbsec", "%aisec threatmodel tm.nbsec.yaml"]
-    notebook = {
-        "cells": [
-            {"cell_type": "code", "id": f"c{i}", "metadata": {}, "execution_count": None, "outputs": [], "source": s}
-            for i, s in enumerate(cells)
-        ],
-        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
-        "nbformat": 4,
-        "nbformat_minor": 5,
-    }
-    (root / "review.ipynb").write_text(json.dumps(notebook))
-    port, token = free_port(), secrets.token_hex(16)
-    command = [
-        str(Path(sys.executable).with_name("jupyter")), "lab", "--no-browser", "--ServerApp.open_browser=False",
-        "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", f"--IdentityProvider.token={token}",
-        f"--ServerApp.root_dir={root}", "--LabApp.expose_app_in_browser=True", "--LabApp.news_url=",
-        "--LabServerApp.extension_manager=readonly",
-    ]  # fmt: skip
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        command.append("--allow-root")
-    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(root / ".jupyter"), "OMP_NUM_THREADS": "1"}
-    log = (logs / "server.log").open("w")
-    server = subprocess.Popen(command, cwd=root, stdout=log, stderr=subprocess.STDOUT, env=env)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2):
-                    break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"jupyter lab did not start: {(logs / 'server.log').read_text()[-2000:]}")
-                time.sleep(0.3)
+    write_notebook(root / "review.ipynb", ["%load_ext nbsec", "%aisec threatmodel tm.nbsec.yaml"])
+    with running_lab(root, logs) as (url, token):
         yield url, token, root
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        log.close()
 
 
 def run_all(page: Any) -> None:

@@ -2,6 +2,7 @@
 calls these functions and gets the config policy, the baseline and the metrics applied the same way.
 
     scan(paths, environment=..., kernel=...)   files, installed packages, a live kernel -> one Report
+    fix(paths, apply=...)                      the findings' fixes: planned (diffs) or applied (atomic, backed up)
     check_threat_model(path)                   a threat model against the AI threat library
     verify_manifest(folder, manifest)          a folder against its (signed) manifest
     verify_lineage(store)                      a lineage store's chain and artifacts
@@ -17,6 +18,7 @@ are applied; a finding they drop is kept in `report.suppressed` with the reason,
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -33,6 +35,7 @@ from nbsec.scanners.loader import plugin_errors, registry, scanners_for
 from nbsec.targets import FileTarget, resolve_targets
 
 if TYPE_CHECKING:
+    from nbsec.fix.session import PendingFix
     from nbsec.scanners.notebook.kernel import KernelState
 
 PathLike = str | os.PathLike[str]
@@ -271,6 +274,71 @@ def _add_metrics(report: Report, files: list[FileTarget], seconds: float) -> Non
     report.metrics.append(Metric("bytes_scanned", sum(f.size for f in scanned), "bytes"))
     if seconds > 0:
         report.metrics.append(Metric("scan_throughput", round(len(scanned) / seconds, 3), "files/s"))
+
+
+# -- fix: findings turned into reviewed, atomic changes --------------------------------------------------
+
+FIX_OUTPUT_CHOICES = ("redact", "clear", "strip")
+
+
+def plan_fix(
+    target: PathLike | Iterable[PathLike],
+    *,
+    rules: Iterable[str] | None = None,
+    options: Mapping[str, str] | None = None,
+    config: Settings = None,
+    progress: Progress | None = None,
+) -> PendingFix:
+    """Scan `target` (same config: suppressed and baselined findings are not fixed), then ask each finding's fixer
+    for a Change. Nothing is written: the returned PendingFix holds the dry run's Report (`.report`, its `fixes`
+    section with every change's redacted diff) and applies exactly that plan with `.apply(backup=True)`.
+
+    `rules` limits the fixes to these rule ids, prefixes or globs; `options` are the fixers' choices
+    (`{"outputs": "redact" | "clear" | "strip"}`).
+    """
+    from nbsec.fix.plan import make_plan, roots_of
+    from nbsec.fix.session import PendingFix
+
+    paths = _as_paths(target, allow_empty=False)
+    chosen = dict(options or {})
+    if chosen.get("outputs", "redact") not in FIX_OUTPUT_CHOICES:
+        raise UsageError(
+            f"outputs={chosen['outputs']!r}: not a way to fix outputs",
+            f"choose one of: {', '.join(FIX_OUTPUT_CHOICES)}",
+        )
+    cfg = _config(paths[0], config)
+    report = scan(paths, config=cfg, progress=progress)
+    started = time.perf_counter()
+    plan = make_plan(report.findings, roots_of(paths), rules=list(rules) if rules else None, options=chosen)
+    report.fixes = plan.section()
+    report.timings["fix_plan"] = time.perf_counter() - started
+    once = dataclasses.replace(cfg, baseline=None)  # the scans applied the baseline; finish must not again
+
+    def rescan(files: Iterable[str]) -> Report:
+        return scan(list(files), config=cfg)
+
+    return PendingFix(finish(report, once), plan, rescan, lambda r: finish(r, once))
+
+
+def fix(
+    target: PathLike | Iterable[PathLike],
+    *,
+    rules: Iterable[str] | None = None,
+    apply: bool = False,
+    backup: bool = True,
+    options: Mapping[str, str] | None = None,
+    config: Settings = None,
+    progress: Progress | None = None,
+) -> Report:
+    """`nbsec fix`: plan the fixes of `target`'s findings (plan_fix) and, with `apply=True`, write them.
+
+    Dry run (default): the Report's findings are the scan's; `report.fixes` lists each change (status "planned",
+    its redacted diff) and per finding in scope "fixable" or "remains" with why. Apply: each file written
+    atomically after a backup under `<root>/.nbsec/backups/` (unless `backup=False`), the written files re-scanned;
+    the Report's findings are what remains, `report.fixes` says per finding "fixed" or "remains" and why.
+    """
+    pending = plan_fix(target, rules=rules, options=options, config=config, progress=progress)
+    return pending.apply(backup=backup) if apply else pending.report
 
 
 # -- the other producers: threat models, manifests, lineage, adversarial runners ----------------------

@@ -25,6 +25,7 @@ from nbsec.commands._group import print_usage_error as _print_usage_error
 # Command name -> "module:attribute" of its click command or group.
 COMMANDS: dict[str, str] = {
     "scan": "nbsec.commands.scan:scan_command",
+    "fix": "nbsec.commands.fix:fix_command",
     "rules": "nbsec.commands.rules:rules_command",
     "explain": "nbsec.commands.rules:explain_command",
     "schema": "nbsec.commands.schema:schema_command",
@@ -54,6 +55,7 @@ Examples:
   nbsec scan notebooks/                       scan a folder, findings on the terminal
   nbsec scan . -f sarif -o nbsec.sarif        SARIF for GitHub code scanning
   nbsec scan . --fail-on medium               stricter CI gate
+  nbsec fix notebooks/                        each fix as a diff; --apply writes them
   nbsec explain NBSEC-NB-001                  what a rule means and how to fix it
   nbsec demo                                  build a demo workspace and scan it
   nbsec run full_assessment -o out            every assessment, headless (papermill)

@@ -211,7 +211,7 @@ def test_every_report_command_has_the_shared_output_and_policy_options() -> None
     from nbsec.options import OUTPUT_OPTIONS, POLICY_OPTIONS
 
     commands = report_commands()
-    assert set(commands) == {"scan", "threatmodel check", "lineage verify", "manifest verify", "run"}
+    assert set(commands) == {"scan", "fix", "threatmodel check", "lineage verify", "manifest verify", "run"}
     for name, command in commands.items():
         options = {tuple(p.opts): p for p in command.params if isinstance(p, click.Option)}
         expected = OUTPUT_OPTIONS if name == "run" else (*OUTPUT_OPTIONS, *POLICY_OPTIONS)

@@ -9,10 +9,10 @@ writes), a TorchScript archive (`torch.jit.save`), or a whole pickled module (`t
 
 nbsec is a security tool, so the file is treated as untrusted:
 
-1. nbsec's own static artifact scan (`nbsec.api.scan`) reads it first, with the built-in settings (a
-   project's exclude_rules or baseline cannot switch this check off). A finding of code execution on
-   load (critical or high NBSEC-ART-*: a denylisted callable, a computed import, a malformed stream),
-   or a file the scan could not read, refuses the load and names the findings.
+1. nbsec's own static artifact scan (`static_scan`: the scanners `nbsec.api.scan` runs) reads it first, with
+   the built-in settings (a project's exclude_rules or baseline cannot switch this check off). A finding of
+   code execution on load (critical or high NBSEC-ART-*: a denylisted callable, a computed import, a
+   malformed stream), or a file the scan could not read, refuses the load and names the findings.
 2. A state dict is read with `torch.load(path, weights_only=True, map_location="cpu")` only: tensors
    and plain containers, never a Python object. A whole pickled module needs weights_only=False, which
    would run code from the file: it is refused with a hint to save a state dict or TorchScript.
@@ -179,18 +179,13 @@ def code_on_load(findings: list[Finding], *, torchscript: bool = False) -> list[
 
 def refuse_code_on_load(path: Path, *, torchscript: bool = False) -> None:
     """Scan `path` with nbsec's artifact scanner (built-in settings); raise if loading it could run code."""
-    from nbsec import api
-    from nbsec.config import Config
-
-    report = api.scan([path], config=Config())
-    scanned = any(t.status == "scanned" for t in report.targets)
-    if report.errors or not scanned:
-        reasons = "; ".join(e.message for e in report.errors) or "no scanner read it"
+    every, errors, scanned = static_scan(path)
+    if errors or not scanned:
+        reasons = "; ".join(errors) or "no scanner read it"
         raise AdversarialInputError(
             f"{path}: nbsec could not check this file before loading it ({reasons}); not loaded",
             "save the model as a state dict (torch.save(model.state_dict(), 'model.pt')) or TorchScript",
         )
-    every = [*report.findings, *(s.finding for s in report.suppressed)]
     found = code_on_load(every, torchscript=torchscript)
     if found:
         named = "; ".join(f"{f.rule_id} {f.title}: {f.evidence[:160]}" for f in found[:3])
@@ -200,6 +195,41 @@ def refuse_code_on_load(path: Path, *, torchscript: bool = False) -> None:
             f"do not load this file; see `nbsec scan {path}` and ask its producer for a state dict "
             "(torch.save(model.state_dict(), path)) or safetensors",
         )
+
+
+def static_scan(path: Path) -> tuple[list[Finding], list[str], bool]:
+    """Every finding of nbsec's scanners on one file (suppressed ones too), the errors, and whether one read it.
+
+    The built-in settings, always: no project config, policy or baseline can hide a finding from this gate.
+    It runs the scanners itself rather than through `nbsec.api.scan`: `nbsec fix` (nbsec.api) converts
+    checkpoints through this gate (nbsec.fix.checkpoints), so importing nbsec.api here would be an import cycle.
+    """
+    from nbsec.config import Config
+    from nbsec.model import ScanError, Suppressed
+    from nbsec.scanners.loader import plugin_errors, scanners_for
+    from nbsec.targets import resolve_targets
+
+    config = Config()
+    findings: list[Finding] = []
+    errors = [e.message for e in plugin_errors()]
+    scanned = False
+    for target in resolve_targets([path], config):
+        for cls in scanners_for({target.kind}).values():
+            scanner = cls(config)
+            if not scanner.applies_to(target):
+                continue
+            scanned = True
+            try:
+                for item in scanner.scan(target):
+                    if isinstance(item, Finding):
+                        findings.append(item)
+                    elif isinstance(item, Suppressed):
+                        findings.append(item.finding)
+                    elif isinstance(item, ScanError):
+                        errors.append(item.message)
+            except Exception as exc:  # noqa: BLE001 - a scanner that crashed did not check the file
+                errors.append(f"the {scanner.name} scanner crashed ({type(exc).__name__})")
+    return findings, errors, scanned
 
 
 def _read_weights(path: Path) -> Any:

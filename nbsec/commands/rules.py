@@ -23,6 +23,9 @@ title. Severity says how bad a true finding is; confidence how likely a
 finding is true. Use `nbsec explain ID` for the full text of one rule.
 
 \b
+FIX says whether `nbsec fix` can fix a rule's findings.
+
+\b
 Examples:
   nbsec rules
   nbsec rules --format json | jq '.[].id'
@@ -38,14 +41,19 @@ def _catalogue() -> list[Rule]:
 @click.command("rules", help=RULES_HELP, short_help="List the rules nbsec checks.")
 @click.option("--format", "-f", "fmt", type=click.Choice(("table", "json")), default="table", show_default=True)
 def rules_command(fmt: str) -> None:
+    from nbsec.fix import describe
+
     rules = _catalogue()
     if fmt == "json":
-        click.echo(json.dumps([r.to_dict() for r in rules], indent=2))
+        click.echo(json.dumps([{**r.to_dict(), "fix": describe(r.id)} for r in rules], indent=2))
         return
     id_width = max((len(r.id) for r in rules), default=2)
-    click.echo(f"{'ID':<{id_width}}  {'SEVERITY':<8}  {'CONFIDENCE':<10}  TITLE")
+    click.echo(f"{'ID':<{id_width}}  {'SEVERITY':<8}  {'CONFIDENCE':<10}  {'FIX':<3}  TITLE")
     for rule in rules:
-        click.echo(f"{rule.id:<{id_width}}  {rule.severity.value:<8}  {rule.confidence.value:<10}  {rule.title}")
+        fix = "yes" if describe(rule.id) else "-"
+        click.echo(
+            f"{rule.id:<{id_width}}  {rule.severity.value:<8}  {rule.confidence.value:<10}  {fix:<3}  {rule.title}"
+        )
 
 
 EXPLAIN_HELP = """\
@@ -83,6 +91,15 @@ def _code_block(code: str) -> str:
     return textwrap.indent(code.rstrip("\n"), "    ")
 
 
+def _fix_text(rule_id: str) -> str:
+    from nbsec.fix import describe
+
+    how = describe(rule_id)
+    if how is None:
+        return "none: nbsec fix has no fixer for this rule; fix it by hand as the remediation says."
+    return f"{how}. Review the diff with `nbsec fix PATH --rule {rule_id}`, then write it with --apply."
+
+
 def explain_text(rule: Rule) -> str:
     lines = [
         f"{rule.id}  {rule.title}",
@@ -94,6 +111,9 @@ def explain_text(rule: Rule) -> str:
         "",
         "Remediation",
         _paragraph(rule.remediation),
+        "",
+        "Automatic fix",
+        _paragraph(_fix_text(rule.id)),
     ]
     if rule.references:
         lines += ["", "References"]

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from nbsec.escaping import html_text
-from nbsec.model import REPORT_MIME_TYPE, Finding, Report, Severity, Suppressed
+from nbsec.model import REPORT_MIME_TYPE, Finding, FixOutcome, Report, Severity, Suppressed
 from nbsec.reporters._common import reference_label, suppression_reason
 from nbsec.rule_catalogue import FindingGroup, finding_group, report_order
 from nbsec.theme import severity_badge
@@ -62,6 +62,8 @@ VIEW_STYLE = (
 def text_summary(report: Report, limit: int = 50) -> str:
     """Plain text: the summary line, what could not be scanned, then the findings by group, worst first."""
     lines = [f"nbsec report: {report.summary_line()}"]
+    if report.fixes is not None:
+        lines.append(f"nbsec fix: {report.fixes.summary_line()}")
     for error in report.errors:
         lines.append(f"  ERROR    {error.target}: {error.message}")
     current = ""
@@ -76,6 +78,10 @@ def text_summary(report: Report, limit: int = 50) -> str:
     if len(report.findings) > limit:
         lines.append(f"  ... {len(report.findings) - limit} more")
     return "\n".join(lines)
+
+
+def _outcome_text(outcome: FixOutcome) -> str:
+    return f"{outcome.status}: {outcome.reason}" if outcome.reason else outcome.status
 
 
 OPEN_UP_TO = 20  # rows: a longer group starts collapsed even when it holds high findings
@@ -98,8 +104,10 @@ def findings_table_html(report: Report, limit: int | None = None) -> str:
         group = finding_group(finding.rule_id)
         groups.setdefault(group.key, (group, []))[1].append(finding)
     visible = {id(f) for f in shown}
+    outcomes = {_key(o.finding): o for o in report.fixes.outcomes} if report.fixes is not None else {}
     parts = [
-        _group_html(group, members, [f for f in members if id(f) in visible]) for group, members in groups.values()
+        _group_html(group, members, [f for f in members if id(f) in visible], outcomes)
+        for group, members in groups.values()
     ]
     if len(shown) < len(ordered):
         parts.append(
@@ -109,7 +117,16 @@ def findings_table_html(report: Report, limit: int | None = None) -> str:
     return "".join(parts)
 
 
-def _group_html(group: FindingGroup, members: list[Finding], shown: list[Finding]) -> str:
+def _key(f: Finding) -> tuple[str, str]:
+    return (f.fingerprint, f.location.describe())
+
+
+def _group_html(
+    group: FindingGroup,
+    members: list[Finding],
+    shown: list[Finding],
+    outcomes: dict[tuple[str, str], FixOutcome] | None = None,
+) -> str:
     tally = Counter(f.severity for f in members)
     badges = " ".join(severity_badge(s, tally[s]) for s in Severity if tally[s])
     severe = any(s.rank >= Severity.HIGH.rank for s in tally)
@@ -117,7 +134,7 @@ def _group_html(group: FindingGroup, members: list[Finding], shown: list[Finding
     count = f"{len(members)} finding{'s' if len(members) != 1 else ''}"
     if len(shown) < len(members):
         count += f", {len(shown)} shown"
-    table = _table("".join(_finding_row(f) for f in shown)) if shown else ""
+    table = _table("".join(_finding_row(f, _outcome(f, outcomes or {})) for f in shown)) if shown else ""
     return (
         f'<details class="nbsec-group" data-group="{escape(group.key)}"{opened}>'
         f"<summary><strong>{escape(group.label)}</strong> ({count}) {badges}</summary>{table}</details>"
@@ -131,14 +148,20 @@ def _table(rows: str) -> str:
     return f'<table class="nbsec-findings" style="{_TABLE}"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
 
 
-def _cells(f: Finding, note: str = "") -> str:
+def _outcome(f: Finding, outcomes: dict[tuple[str, str], FixOutcome]) -> FixOutcome | None:
+    return outcomes.get(_key(f))
+
+
+def _cells(f: Finding, note: str = "", outcome: FixOutcome | None = None) -> str:
     """Severity, rule id, the title opening onto evidence, fix and references, location."""
     rule = escape(f.rule_id)
+    fix = describe_fix(f.rule_id)
     return (
         f'<td style="{_TD}">{severity_badge(f.severity)}</td>'
         f'<td style="{_TD};white-space:nowrap;overflow:hidden;text-overflow:ellipsis" title="{rule}">'
         f'<code style="white-space:nowrap">{rule}</code></td>'
-        f'<td style="{_TD}"><details class="nbsec-detail"><summary>{escape(f.title)}</summary>{_detail(f)}</details>'
+        f'<td style="{_TD}"><details class="nbsec-detail"><summary>{escape(f.title)}</summary>'
+        f"{_detail(f, fix, outcome)}</details>"
         f"{note}</td>"
         f'<td style="{_TD}">{_location(f)}</td>'
     )
@@ -154,17 +177,38 @@ def _location(f: Finding) -> str:
     return escape(path) + rest
 
 
-def _finding_row(f: Finding) -> str:
-    return f'<tr class="nbsec-finding" data-severity="{f.severity.value}">{_cells(f)}</tr>'
+def _finding_row(f: Finding, outcome: FixOutcome | None = None) -> str:
+    return f'<tr class="nbsec-finding" data-severity="{f.severity.value}">{_cells(f, outcome=outcome)}</tr>'
 
 
-def _detail(f: Finding) -> str:
-    """What opens under a finding's title: evidence, the fix, references, confidence."""
+def describe_fix(rule_id: str) -> str | None:
+    """How `nbsec fix` fixes this rule's findings (None: no automatic fix)."""
+    from nbsec.fix import describe
+
+    return describe(rule_id)
+
+
+def _detail(f: Finding, fix: str | None = None, outcome: FixOutcome | None = None) -> str:
+    """What opens under a finding's title: evidence, the fix (and the command that makes it), references,
+    confidence."""
+    from nbsec.fix import fix_command
+
     parts = []
     if f.evidence:
         parts.append(f'<pre style="{_PRE}">{escape(f.evidence)}</pre>')
     if f.remediation:
         parts.append(f"<div><strong>Fix:</strong> {escape(f.remediation)}</div>")
+    if fix is not None:
+        command = escape(fix_command(f.location.path, f.rule_id))
+        parts.append(
+            f'<div class="nbsec-fix-command nbsec-fixable"><strong>Fixable:</strong> {escape(fix)}; '
+            f'review the diff with <code style="white-space:pre-wrap">{command}</code>, '
+            "then add <code>--apply</code></div>"
+        )
+    if outcome is not None:
+        parts.append(
+            f'<div class="nbsec-fix-outcome"><strong>nbsec fix:</strong> {escape(_outcome_text(outcome))}</div>'
+        )
     if f.references:
         refs = ", ".join(escape(reference_label(r)) for r in f.references)  # text: no URL leaves the page
         parts.append(f"<div><strong>References:</strong> {refs}</div>")
@@ -242,9 +286,18 @@ def report_html_fragment(report: Report) -> str:
         f"<style>{VIEW_STYLE}</style>"
         f'<p style="text-align:left;margin:0 0 6px 0"><strong>nbsec</strong> {escape(report.tool_version)}: '
         f"{badges} <small>({escape(report.summary_line())})</small></p>"
-        f"{errors_html(report)}{findings_table_html(report, MAX_ROWS_INLINE)}"
+        f"{errors_html(report)}{_fixes(report)}{findings_table_html(report, MAX_ROWS_INLINE)}"
         f"{suppressed_html(report, MAX_ROWS_INLINE)}{figures}</div>"
     )
+
+
+def _fixes(report: Report) -> str:
+    """`nbsec fix`'s changes and outcomes, above the findings (nbsec.display.fix_view)."""
+    if report.fixes is None:
+        return ""
+    from nbsec.display.fix_view import fixes_html
+
+    return fixes_html(report.fixes)
 
 
 def mimebundle(report: Report) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """The one Finding/Report model. Stdlib only; imports nothing else from nbsec."""
 
 from nbsec.model.finding import Confidence, Finding, Location, Reference, Severity
+from nbsec.model.fixes import FixChange, FixOutcome, FixSection, TextEdit
 from nbsec.model.report import (
     FIGURE_KINDS,
     REPORT_MIME_TYPE,
@@ -25,6 +26,9 @@ __all__ = [
     "FIGURE_KINDS",
     "Figure",
     "Finding",
+    "FixChange",
+    "FixOutcome",
+    "FixSection",
     "Location",
     "Metric",
     "Reference",
@@ -34,6 +38,7 @@ __all__ = [
     "Severity",
     "Suppressed",
     "Target",
+    "TextEdit",
     "reference",
     "utc_now_iso",
 ]

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from nbsec.model.finding import Finding, Severity
+from nbsec.model.fixes import FixSection
 
-SCHEMA_VERSION = "1.1"  # 1.1: Check.rules
+SCHEMA_VERSION = "1.2"  # 1.1: Check.rules; 1.2: fixes (`nbsec fix`)
 REPORT_MIME_TYPE = "application/vnd.nbsec.report.v1+json"
 
 
@@ -183,6 +184,7 @@ class Report:
     baseline: dict[str, Any] | None = None
     schema_version: str = SCHEMA_VERSION
     figures: list[Figure] = field(default_factory=list)
+    fixes: FixSection | None = None  # `nbsec fix`: the changes planned or applied, and each finding's outcome
 
     # Set by nbsec.display on import: keeps this module free of rendering code.
     mimebundle_renderer: ClassVar[Callable[[Report], dict[str, Any]] | None] = None
@@ -244,6 +246,12 @@ class Report:
         self.figures.extend(other.figures)
         for key, seconds in other.timings.items():
             self.timings[key] = self.timings.get(key, 0.0) + seconds
+        if other.fixes is not None:
+            if self.fixes is None:
+                self.fixes = FixSection(other.fixes.mode)
+            self.fixes.changes.extend(other.fixes.changes)
+            self.fixes.outcomes.extend(other.fixes.outcomes)
+            self.fixes.backups.extend(other.fixes.backups)
 
     # -- serialization -----------------------------------------------------
 
@@ -266,6 +274,8 @@ class Report:
             out["baseline"] = dict(self.baseline)
         if self.figures:  # optional: reports without figures keep their old shape
             out["figures"] = [f.to_dict() for f in self.figures]
+        if self.fixes is not None:
+            out["fixes"] = self.fixes.to_dict()
         return out
 
     @classmethod
@@ -292,6 +302,7 @@ class Report:
             baseline=data.get("baseline"),
             schema_version=data["schema_version"],
             figures=[Figure.from_dict(f) for f in data.get("figures", [])],
+            fixes=FixSection.from_dict(data["fixes"]) if data.get("fixes") is not None else None,
         )
 
     def to_json(self, indent: int | None = 2) -> str:

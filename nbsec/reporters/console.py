@@ -16,7 +16,9 @@ import re
 from rich.console import Console
 from rich.text import Text
 
-from nbsec.model import Finding, Report, Severity
+from nbsec.fix import fix_command, fixable
+from nbsec.model import Finding, FixSection, Report, Severity
+from nbsec.model.fixes import NO_FIX
 from nbsec.reporters._common import reference_label, suppression_reason
 from nbsec.rule_catalogue import report_order
 
@@ -58,7 +60,12 @@ def print_report(report: Report, console: Console | None = None, verbose: bool =
     `verbose` adds remediation and references to each finding, and lists suppressed findings.
     """
     out = console or Console()
-    _print_findings(report, out, verbose)
+    if report.fixes is not None:  # `nbsec fix`: the changes and what remains; the findings list with -v
+        print_fixes(report.fixes, out, verbose)
+        if verbose:
+            _print_findings(report, out, verbose)
+    else:
+        _print_findings(report, out, verbose)
     _print_errors(report, out)
     if verbose:
         _print_suppressed(report, out)
@@ -107,6 +114,8 @@ def _print_finding(finding: Finding, out: Console, verbose: bool) -> None:
     if verbose and finding.references:
         refs = ", ".join(reference_label(r) for r in finding.references)
         out.print(_labelled("refs", refs, style="dim"))
+    if verbose and fixable(finding.rule_id):
+        out.print(_labelled("fixable", fix_command(finding.location.path, finding.rule_id), style="green"))
 
 
 def _labelled(label: str, value: str, style: str = "") -> Text:
@@ -154,9 +163,87 @@ def _print_summary(report: Report, out: Console) -> None:
     else:
         style = "bold yellow" if report.errors else "bold green"
     out.print(Text(clean(report.summary_line()), style=style))
+    if report.fixes is not None:
+        out.print(Text(clean(fixes_summary(report.fixes)), style="bold"))
     if report.baseline is not None:
         b = report.baseline
         line = f"baseline: {b.get('new', 0)} new, {b.get('fixed', 0)} fixed, {b.get('unchanged', 0)} unchanged"
         if b.get("path"):
             line += f" ({b['path']})"
         out.print(Text(clean(line), style="dim"))
+
+
+# -- nbsec fix: each change with its diff, then what remains and why ---------------------------------------------
+
+DIFF_STYLES = (("+++", "bold"), ("---", "bold"), ("@@", "cyan"), ("+", "green"), ("-", "red"))
+CHANGE_STYLES = {"planned": "yellow", "applied": "green", "refused": "bold red", "failed": "bold red"}
+
+
+def print_fixes(fixes: FixSection, out: Console, verbose: bool = False) -> None:
+    """Every change (summary, status, its redacted diff, notes), then the findings that remain, grouped by why."""
+    if not fixes.changes:
+        out.print(Text("No changes to make.", style="green"))
+        out.print()
+    for change in fixes.changes:
+        head = Text()
+        head.append(f"{change.status.upper():8}", style=CHANGE_STYLES.get(change.status, ""))
+        head.append(" ")
+        head.append(clean(change.path), style="cyan")
+        head.append(f"  ({clean(change.kind)}; {clean(', '.join(change.rule_ids))})", style="dim")
+        out.print(head)
+        out.print(Text(INDENT + clean(change.summary)))
+        if change.reason:
+            out.print(_labelled("why", change.reason, style="red"))
+        for note in change.notes:
+            out.print(_labelled("note", note, style="yellow"))
+        if change.backup:
+            out.print(_labelled("backup", change.backup, style="dim"))
+        for line in change.diff.splitlines():
+            out.print(_diff_line(line), soft_wrap=True)  # a diff line wrapped by the terminal width misreads
+        out.print()
+    _print_remaining(fixes, out, verbose)
+
+
+def _diff_line(line: str) -> Text:
+    style = next((s for prefix, s in DIFF_STYLES if line.startswith(prefix)), "")
+    return Text(INDENT + clean(line), style=style)
+
+
+def _print_remaining(fixes: FixSection, out: Console, verbose: bool) -> None:
+    remaining = [o for o in fixes.outcomes if o.status == "remains"]
+    unfixable = [o for o in remaining if o.reason.startswith(NO_FIX)]
+    listed = remaining if verbose else [o for o in remaining if o not in unfixable]
+    if listed:
+        out.print(Text(f"Remain ({len(listed)})", style="bold yellow"))
+        for outcome in listed:
+            f = outcome.finding
+            line = Text("  ")
+            line.append(f"{f.severity.value.upper():8}", style=STYLES[f.severity])
+            line.append(" ")
+            line.append(clean(f.rule_id), style="bold")
+            line.append("  ")
+            line.append(clean(f.location.describe()), style="cyan")
+            out.print(line)
+            out.print(_labelled("why", outcome.reason, style="dim"))
+        out.print()
+    if unfixable and not verbose:
+        rules = sorted({o.finding.rule_id for o in unfixable})
+        shown = ", ".join(rules[:6]) + (f" and {len(rules) - 6} more" if len(rules) > 6 else "")
+        out.print(
+            Text(f"{len(unfixable)} finding(s) have no automatic fix ({clean(shown)}); -v lists them.", style="dim")
+        )
+        out.print()
+
+
+def fixes_summary(fixes: FixSection) -> str:
+    """The fix counts, and what to do next."""
+    line = fixes.summary_line()
+    if fixes.mode == "dry-run" and any(c.status == "planned" for c in fixes.changes):
+        line += " (dry run: nothing written; add --apply to write)"
+    if fixes.backups:
+        folders = sorted({m.group(1) for b in fixes.backups if (m := _BACKUP_FOLDER.match(b.replace("\\", "/")))})
+        line += f"; {len(fixes.backups)} backup(s) in {', '.join(f + '/' for f in folders)}"
+    return line
+
+
+_BACKUP_FOLDER = re.compile(r"^(.*?\.nbsec/backups/[^/]+)/")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from nbsec.display.fix_view import fixes_html
 from nbsec.display.report_view import VIEW_STYLE, errors_html, findings_table_html, suppressed_table_html
 from nbsec.display.svg import bar_svg as _bar_svg
 from nbsec.display.svg import image_grid_html as _image_grid
@@ -69,6 +70,7 @@ def render(report: Report) -> str:
             _header(report),
             _baseline(report),
             _errors(report),
+            _fixes(report),
             _findings(report),
             _suppressed(report),
             _coverage(report),
@@ -137,6 +139,12 @@ def _findings(report: Report) -> str:
         f'<span id="nbsec-shown" aria-live="polite">{len(report.findings)} shown</span></div>\n'
         f"{findings_table_html(report)}\n</section>"
     )
+
+
+def _fixes(report: Report) -> str:
+    if report.fixes is None:
+        return ""
+    return f'<section id="fixes">\n<h2>Fixes</h2>\n{fixes_html(report.fixes)}\n</section>'
 
 
 def _errors(report: Report) -> str:

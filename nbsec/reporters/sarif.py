@@ -11,6 +11,11 @@ in the Report. So a cell finding gets no `region` (a wrong line in the JSON
 file would send a reader to the wrong place); the cell goes into a logical
 location and into `properties` (cell, executionCount, cellLine, cellColumn),
 and the message names it ("cell 2 [3], line 2").
+
+Fixes (`nbsec fix ... -f sarif`): a result that a planned change removes carries that change as a SARIF
+`fix`: replacements of regions of the file as it is on disk (lines and columns of the file itself, for
+notebooks lines of the .ipynb JSON), computed from the change's diff. The inserted text is the fixed text,
+which never holds the value the fix removes (nbsec.fix.plan leaves out a change's edits otherwise).
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from typing import Any
 from urllib.parse import quote
 
 from nbsec.escaping import md_inline
-from nbsec.model import Finding, Location, Reference, Report, Rule, ScanError, Severity
+from nbsec.model import Finding, FixChange, FixSection, Location, Reference, Report, Rule, ScanError, Severity
 from nbsec.reporters._common import reference_label, rule_catalogue_problems, suppression_reason
 from nbsec.rule_catalogue import get_rule, report_order
 
@@ -66,7 +71,10 @@ def to_sarif(report: Report) -> dict[str, Any]:
     index = {rule_id: i for i, rule_id in enumerate(rule_ids)}
     rules = [_rule_descriptor(rule_id, [f for f in all_findings if f.rule_id == rule_id]) for rule_id in rule_ids]
 
-    results = [_result(f, index, report) for f in report_order(report)]
+    ordered = report_order(report)
+    results = [_result(f, index, report) for f in ordered]
+    if report.fixes is not None:
+        _add_fixes(results, ordered, report.fixes)
     for item in report.suppressed:
         result = _result(item.finding, index, report)
         result["suppressions"] = [
@@ -323,3 +331,47 @@ def _notification(error: ScanError, report: Report) -> dict[str, Any]:
     if any(t.path == error.target for t in report.targets):
         notification["locations"] = [{"physicalLocation": {"artifactLocation": artifact_location(error.target)}}]
     return notification
+
+
+# -- fixes ------------------------------------------------------------------------------------------------------
+
+
+def _add_fixes(results: list[dict[str, Any]], findings: list[Finding], fixes: FixSection) -> None:
+    """Give each result that a planned change fixes that change as a SARIF `fix` (only planned ones: proposals).
+
+    Only a result whose finding the plan calls fixable: a change names its findings by fingerprint, which an
+    identical finding in another place of the file shares, and that twin's fix may have been refused.
+    """
+    by_fingerprint: dict[str, list[FixChange]] = {}
+    for change in fixes.changes:
+        if change.status == "planned" and change.edits:
+            for fingerprint in change.findings:
+                by_fingerprint.setdefault(fingerprint, []).append(change)
+    fixable = {(o.finding.fingerprint, o.finding.location) for o in fixes.outcomes if o.status == "fixable"}
+    for result, finding in zip(results, findings, strict=True):
+        changes = by_fingerprint.get(finding.fingerprint, [])
+        if changes and (finding.fingerprint, finding.location) in fixable:
+            result["fixes"] = [_fix(change) for change in changes]
+
+
+def _fix(change: FixChange) -> dict[str, Any]:
+    return {
+        "description": {"text": f"nbsec fix: {change.summary}"},
+        "artifactChanges": [
+            {
+                "artifactLocation": artifact_location(change.path),
+                "replacements": [
+                    {
+                        "deletedRegion": {
+                            "startLine": edit.start_line,
+                            "startColumn": edit.start_column,
+                            "endLine": edit.end_line,
+                            "endColumn": edit.end_column,
+                        },
+                        "insertedContent": {"text": edit.text},
+                    }
+                    for edit in change.edits
+                ],
+            }
+        ],
+    }

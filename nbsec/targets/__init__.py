@@ -196,12 +196,18 @@ def _walk(root: Path, config: Config) -> Iterator[Path]:
     # a scan of one folder read the whole disk.
     for folder, dirnames, filenames in os.walk(root, followlinks=False):
         base = Path(folder)
-        dirnames[:] = sorted(d for d in dirnames if not config.path_excluded(Path(d)))
+        dirnames[:] = sorted(d for d in dirnames if not config.path_excluded(Path(d)) and not _fix_backups(base, d))
         for name in sorted(filenames):
             candidate = base / name
             if config.path_excluded(Path(name)) or candidate.is_symlink():
                 continue
             yield candidate
+
+
+def _fix_backups(folder: Path, name: str) -> bool:
+    """`.nbsec/backups`: the old bytes `nbsec fix` replaced, the secrets it removed included; a scan of the project
+    would report every fixed finding again. Scan the folder itself (`nbsec scan .nbsec/backups`) to look inside."""
+    return name == "backups" and folder.name == ".nbsec"
 
 
 def _describe(path: Path) -> FileTarget:

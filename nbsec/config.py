@@ -9,7 +9,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -63,15 +63,16 @@ class Config:
         """
         only_rules = tuple(i for i in self.only if i.upper().startswith("NBSEC-"))
         for patterns in (self.include_rules, only_rules):
-            if patterns and not _matches_any(rule_id, patterns):
+            if patterns and not rule_matches(rule_id, patterns):
                 return False
-        return not _matches_any(rule_id, self.exclude_rules)
+        return not rule_matches(rule_id, self.exclude_rules)
 
     def path_excluded(self, path: Path) -> bool:
         return any(fnmatch.fnmatch(part, pattern) for part in path.parts for pattern in self.exclude_paths)
 
 
-def _matches_any(rule_id: str, patterns: tuple[str, ...]) -> bool:
+def rule_matches(rule_id: str, patterns: Sequence[str]) -> bool:
+    """Whether a rule id matches one of `patterns`: ids, prefixes (NBSEC-NB) or globs (NBSEC-NB-00*)."""
     rid = rule_id.upper()
     for pattern in patterns:
         p = pattern.strip().upper()

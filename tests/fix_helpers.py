@@ -8,7 +8,9 @@ line becomes `NAME = os.environ["NAME"]`, `import os` goes on top, and the value
 
 from __future__ import annotations
 
+import difflib
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -73,3 +75,18 @@ def write_app(folder: Path, name: str = "app.py", text: str = APP) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def write_changes(changes: Change | Iterable[Change]) -> None:
+    """Write what a fixer returned, as --apply would (the fixers' unit tests apply by hand)."""
+    for change in [changes] if isinstance(changes, Change) else changes:
+        change.path.write_bytes(change.after)
+
+
+def shown_diff(change: Change) -> str:
+    """The unified diff a surface would show: every value in Change.secrets hidden first."""
+    before = (change.before or b"").decode("utf-8")
+    after = change.after.decode("utf-8")
+    for secret in sorted(change.secrets, key=len, reverse=True):
+        before, after = before.replace(secret, "[hidden]"), after.replace(secret, "[hidden]")
+    return "".join(difflib.unified_diff(before.splitlines(True), after.splitlines(True)))

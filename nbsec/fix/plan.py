@@ -15,7 +15,6 @@ still a notebook / still Python. Nothing here writes a file (nbsec.fix.apply doe
 from __future__ import annotations
 
 import dataclasses
-import fnmatch
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -96,14 +95,9 @@ class Plan:
 
 def rule_selected(rule_id: str, patterns: Sequence[str] | None) -> bool:
     """--rule takes ids, prefixes (NBSEC-NB) or globs (NBSEC-NB-00*), as the config's rule lists do."""
-    if not patterns:
-        return True
-    rid = rule_id.upper()
-    for pattern in patterns:
-        p = pattern.strip().upper()
-        if rid == p or rid.startswith(p + "-") or fnmatch.fnmatch(rid, p):
-            return True
-    return False
+    from nbsec.config import rule_matches
+
+    return not patterns or rule_matches(rule_id, patterns)
 
 
 def file_of(finding: Finding) -> Path:

@@ -22,6 +22,7 @@ from typing import Any
 
 import nbformat
 import pytest
+from fix_helpers import shown_diff, write_changes
 
 from nbsec import api
 from nbsec.demo import demo_notebook
@@ -55,19 +56,6 @@ def findings_of(path: Path, rules: tuple[str, ...] = (RULE,)) -> tuple[Finding, 
 
 def run_fix(path: Path, root: Path | None = None) -> tuple[list[Change], list[Any]]:
     return fix_credentials(FixContext(root or path.parent, path, path.read_bytes(), findings_of(path)))
-
-
-def write_changes(changes: list[Change]) -> None:
-    for change in changes:
-        change.path.write_bytes(change.after)
-
-
-def shown_diff(change: Change) -> str:
-    before = (change.before or b"").decode("utf-8")
-    after = change.after.decode("utf-8")
-    for secret in sorted(change.secrets, key=len, reverse=True):
-        before, after = before.replace(secret, "[hidden]"), after.replace(secret, "[hidden]")
-    return "".join(difflib.unified_diff(before.splitlines(True), after.splitlines(True)))
 
 
 def assert_no_value(*texts: str | bytes) -> None:

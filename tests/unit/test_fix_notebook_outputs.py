@@ -20,6 +20,7 @@ from typing import Any
 
 import nbformat
 import pytest
+from fix_helpers import shown_diff, write_changes
 
 from nbsec import api
 from nbsec.demo import demo_notebook
@@ -79,19 +80,6 @@ def run_fix(path: Path, mode: str = "redact", rules: tuple[str, ...] = OUTPUT_RU
     return fix_outputs(ctx)
 
 
-def write_change(change: Change) -> None:
-    change.path.write_bytes(change.after)
-
-
-def shown_diff(change: Change) -> str:
-    """The unified diff a surface would show: every value in Change.secrets hidden first."""
-    before = (change.before or b"").decode("utf-8")
-    after = change.after.decode("utf-8")
-    for secret in sorted(change.secrets, key=len, reverse=True):
-        before, after = before.replace(secret, "[hidden]"), after.replace(secret, "[hidden]")
-    return "".join(difflib.unified_diff(before.splitlines(True), after.splitlines(True)))
-
-
 def cells_of(content: bytes) -> list[dict[str, Any]]:
     cells: list[dict[str, Any]] = json.loads(content)["cells"]
     return cells
@@ -136,7 +124,7 @@ def test_demo_outputs_redacted_in_place_and_nothing_else_changes(tmp_path: Path)
     assert change.summary == (
         "cell 14 [11], output 1: 6 personal data values redacted; cell 15 [10], output 1: 1 credential redacted"
     )
-    write_change(change)
+    write_changes(change)
     after = path.read_bytes()
     assert_valid(after)
     assert findings_of(path) == ()  # the re-scan no longer reports them
@@ -167,7 +155,7 @@ def test_clear_removes_only_the_outputs_holding_findings(tmp_path: Path) -> None
     (change,), refusals = run_fix(path, "clear")
     assert refusals == []
     assert "cleared" in change.summary
-    write_change(change)
+    write_changes(change)
     new = cells_of(path.read_bytes())
     assert new[0]["outputs"] == [clean] and new[0]["execution_count"] == 1  # one output kept: the count stays
     assert new[1]["outputs"] == [] and new[1]["execution_count"] is None  # all gone: as Jupyter's Clear Output
@@ -189,7 +177,7 @@ def test_strip_removes_outputs_and_execution_metadata_of_the_cells_involved_only
     other["metadata"] = {"scrolled": True}
     path = write_notebook(tmp_path / "nb.ipynb", [involved, other])
     (change,), _ = run_fix(path, "strip")
-    write_change(change)
+    write_changes(change)
     new = cells_of(path.read_bytes())
     assert new[0]["outputs"] == [] and new[0]["execution_count"] is None
     assert new[0]["metadata"] == {"tags": ["a"]}  # what nbstripout removes, and nothing else
@@ -205,7 +193,7 @@ def test_traceback_keeps_its_ansi_codes_and_loses_the_value(tmp_path: Path) -> N
     path = write_notebook(tmp_path / "nb.ipynb", [code_cell("login()", 1, [error])])
     (change,), refusals = run_fix(path)
     assert refusals == []
-    write_change(change)
+    write_changes(change)
     out = cells_of(path.read_bytes())[0]["outputs"][0]
     assert GITHUB not in json.dumps(out)
     assert out["evalue"] == f"bad token {redact(GITHUB)}"
@@ -227,7 +215,7 @@ def test_hostile_outputs_script_huge_unicode_and_line_lists(tmp_path: Path) -> N
     (change,), refusals = run_fix(path)
     assert refusals == []
     assert "<script" not in change.summary and AWS not in change.summary
-    write_change(change)
+    write_changes(change)
     raw = path.read_bytes()
     assert_valid(raw)
     new = cells_of(raw)
@@ -257,7 +245,7 @@ def test_widget_state_metadata_and_attachments(tmp_path: Path) -> None:
     assert {f.location.element for f in found} >= {"widget state", "cell metadata", "attachment note.txt"}
     (change,), refusals = run_fix(path, "redact", ("NBSEC-PRIV-001",))
     assert refusals == []
-    write_change(change)
+    write_changes(change)
     data = json.loads(path.read_bytes())
     assert EMAIL not in json.dumps(data)
     assert data["cells"][0]["metadata"] == {"owner": redact(EMAIL)}
@@ -308,6 +296,6 @@ def test_registered_for_its_rules() -> None:
 def test_every_mode_keeps_the_demo_valid_and_clean(tmp_path: Path, mode: str) -> None:
     path, _ = demo(tmp_path)
     (change,), _ = run_fix(path, mode)
-    write_change(change)
+    write_changes(change)
     assert_valid(path.read_bytes())
     assert findings_of(path) == ()

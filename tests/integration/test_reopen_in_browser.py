@@ -37,10 +37,11 @@ CELLS = [
     "xy = (data['x_test'][:48], data['y_test'][:48])",
     "%aisec robustness model xy --attacks fgsm pgd --eps 0.05 0.1 --steps 5 --n 48",
     "%aisec report -o last-report.sarif",
+    "%aisec fix nbsec-demo --rule NBSEC-NB-001",
     "%aisec help",
 ]
-# The views that are widgets (each must leave a twin): threat model, compliance, EU tier, lineage explorer.
-WIDGET_VIEWS = ("threatmodel", "compliance", "eu-ai-act-tier", "lineage")
+# The views that are widgets (each must leave a twin): threat model, compliance, EU tier, lineage explorer, fix.
+WIDGET_VIEWS = ("threatmodel", "compliance", "eu-ai-act-tier", "lineage", "fix")
 
 VISIBLE_TWINS = "[...document.querySelectorAll('.nbsec-twin')].filter(e => e.offsetParent !== null).length"
 VISIBLE_LIVE = "[...document.querySelectorAll('.nbsec-live')].filter(e => e.offsetParent !== null).length"
@@ -103,6 +104,7 @@ def test_every_view_survives_save_shutdown_and_reload(workspace: Path, tmp_path:
             ("compliance", "NIST"),
             ("eu-ai-act-tier", "EU AI Act"),
             ("lineage", "lineage"),
+            ("fix", "weights_only=True"),
         ):
             twin = page.locator(f".nbsec-twin[data-nbsec-twin='{kind}']").first
             assert must_show.lower() in twin.inner_text().lower(), (kind, twin.inner_text()[:500])

@@ -28,18 +28,15 @@ from typing import TYPE_CHECKING, Any
 from nbsec._version import __version__
 from nbsec.config import Config, apply_policy, load_config, with_overrides
 from nbsec.errors import UsageError
-from nbsec.model import Check, Finding, Metric, Report, ScanError, Suppressed, Target, utc_now_iso
+from nbsec.model import Report, utc_now_iso
 from nbsec.rule_catalogue import report_order
-from nbsec.scanners.base import Note, Scanner
-from nbsec.scanners.loader import plugin_errors, registry, scanners_for
-from nbsec.targets import FileTarget, resolve_targets
+from nbsec.scanners.run import Progress, scan_files
 
 if TYPE_CHECKING:
     from nbsec.fix.session import PendingFix
     from nbsec.scanners.notebook.kernel import KernelState
 
 PathLike = str | os.PathLike[str]
-Progress = Callable[[int, int, str], None]
 Settings = Config | Mapping[str, Any] | None
 
 
@@ -126,7 +123,7 @@ def scan(
     cfg = _config(paths[0] if paths else None, config, only)
     report = Report(tool_version=__version__, started_at=utc_now_iso())
     if paths:
-        _scan_files(paths, cfg, report, progress, started)
+        scan_files(paths, cfg, report, progress, started)
     if environment:
         from nbsec.supply_chain.vulns import scan_environment
 
@@ -165,115 +162,6 @@ def _as_paths(target: PathLike | Iterable[PathLike] | None, *, allow_empty: bool
     if not paths and not allow_empty:
         raise UsageError("nothing to scan: no path given", "pass a file or folder, e.g. `nbsec scan notebooks/`")
     return paths
-
-
-def _scan_files(paths: list[PathLike], cfg: Config, report: Report, progress: Progress | None, started: float) -> None:
-    files = resolve_targets(paths, cfg)
-    scanners = select_scanners(cfg, {f.kind for f in files})
-    report.timings["resolve"] = time.perf_counter() - started
-    report.errors.extend(plugin_errors())
-    _run_scanners(files, scanners, report, progress)
-    _flag_nothing_scanned(paths, files, report)
-    _add_metrics(report, files, time.perf_counter() - started)
-
-
-def select_scanners(cfg: Config, kinds: set[str] | None = None) -> list[Scanner]:
-    """Scanners to run: all that read these `kinds` of file (None: any), or those named in `only`
-    (a rule id selects the scanner that owns it). Scanners for kinds not present are not even imported."""
-    if not cfg.only:
-        return [cls(cfg) for cls in scanners_for(kinds).values()]
-    available = registry()
-    chosen: dict[str, type[Scanner]] = {}
-    for item in cfg.only:
-        if item in available:
-            chosen[item] = available[item]
-        elif item.upper().startswith("NBSEC-"):
-            prefix = item.upper()
-            owners = {n: c for n, c in available.items() if any(r.id.startswith(prefix) for r in c.rules)}
-            if not owners:
-                raise UsageError(f"--only {item}: no rule matches", "list the rules with `nbsec rules`")
-            chosen.update(owners)
-        else:
-            names = ", ".join(sorted(available))
-            raise UsageError(f"--only {item}: unknown scanner", f"choose from: {names}, or a rule id like NBSEC-NB-001")
-    return [cls(cfg) for cls in chosen.values()]
-
-
-def _run_scanners(files: list[FileTarget], scanners: list[Scanner], report: Report, progress: Progress | None) -> None:
-    for done, file in enumerate(files, start=1):
-        applicable = [s for s in scanners if s.applies_to(file)]
-        if not applicable:
-            report.targets.append(Target(file.display, file.kind, "skipped", "no scanner for this file type"))
-        else:
-            status = "scanned"
-            for scanner in applicable:
-                if not _run_one(scanner, file, report):
-                    status = "error"
-            report.targets.append(Target(file.display, file.kind, status))
-        if progress is not None:
-            progress(done, len(files), file.display)
-
-
-def _run_one(scanner: Scanner, file: FileTarget, report: Report) -> bool:
-    """Run one scanner on one file; a crash becomes a ScanError. Returns False on error."""
-    t0 = time.perf_counter()
-    found: list[Finding] = []
-    notes: list[str] = []
-    errors_before = len(report.errors)
-    try:
-        for item in scanner.scan(file):
-            if isinstance(item, Finding):
-                found.append(item)
-            elif isinstance(item, Suppressed):
-                report.suppressed.append(item)
-            elif isinstance(item, ScanError):
-                report.errors.append(item)
-            elif isinstance(item, Note):
-                notes.append(item.text)
-    except Exception as exc:  # noqa: BLE001 - a scanner bug must not end the scan
-        report.errors.append(
-            ScanError(
-                scanner.name,
-                file.display,
-                f"scanner crashed: {type(exc).__name__}: {exc}",
-                "this is a bug in the scanner; please report it with the file type (not its content)",
-            )
-        )
-    finally:
-        report.timings[scanner.name] = report.timings.get(scanner.name, 0.0) + time.perf_counter() - t0
-    report.findings.extend(found)
-    failed = len(report.errors) > errors_before
-    status = "error" if failed else ("failed" if found else "passed")
-    detail = "; ".join(notes + ([f"{len(found)} finding(s)"] if found else []))
-    report.checks.append(Check(scanner.name, file.display, status, detail))
-    return not failed
-
-
-def _flag_nothing_scanned(paths: list[PathLike], files: list[FileTarget], report: Report) -> None:
-    """A folder with nothing nbsec can read is not "clean": say so as an error."""
-    if any(t.status != "skipped" for t in report.targets):
-        return
-    where = ", ".join(str(p) for p in paths)
-    kinds = sorted({f.kind for f in files})
-    detail = f"{len(files)} file(s) of kind {', '.join(kinds)} skipped" if files else "no files found"
-    report.errors.append(
-        ScanError(
-            "nbsec",
-            where,
-            f"nothing scannable: {detail}",
-            "point nbsec at notebooks, Python files or model files (pickle, torch, joblib, numpy, "
-            "safetensors, GGUF, ONNX, Keras, SavedModel, archives); `nbsec scan --help` lists them",
-        )
-    )
-
-
-def _add_metrics(report: Report, files: list[FileTarget], seconds: float) -> None:
-    scanned_paths = {t.path for t in report.targets if t.status != "skipped"}
-    scanned = [f for f in files if f.display in scanned_paths]
-    report.metrics.append(Metric("files_scanned", len(scanned), "files"))
-    report.metrics.append(Metric("bytes_scanned", sum(f.size for f in scanned), "bytes"))
-    if seconds > 0:
-        report.metrics.append(Metric("scan_throughput", round(len(scanned) / seconds, 3), "files/s"))
 
 
 # -- fix: findings turned into reviewed, atomic changes --------------------------------------------------

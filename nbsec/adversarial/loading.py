@@ -201,35 +201,18 @@ def static_scan(path: Path) -> tuple[list[Finding], list[str], bool]:
     """Every finding of nbsec's scanners on one file (suppressed ones too), the errors, and whether one read it.
 
     The built-in settings, always: no project config, policy or baseline can hide a finding from this gate.
-    It runs the scanners itself rather than through `nbsec.api.scan`: `nbsec fix` (nbsec.api) converts
-    checkpoints through this gate (nbsec.fix.checkpoints), so importing nbsec.api here would be an import cycle.
+    It calls the scanning loop `nbsec.api.scan` uses (`nbsec.scanners.run.scan_files`) without `finish`:
+    the api itself reaches this gate (`nbsec fix` converts checkpoints through it), so it cannot call the api.
     """
     from nbsec.config import Config
-    from nbsec.model import ScanError, Suppressed
-    from nbsec.scanners.loader import plugin_errors, scanners_for
-    from nbsec.targets import resolve_targets
+    from nbsec.model import Report
+    from nbsec.scanners.run import scan_files
 
-    config = Config()
-    findings: list[Finding] = []
-    errors = [e.message for e in plugin_errors()]
-    scanned = False
-    for target in resolve_targets([path], config):
-        for cls in scanners_for({target.kind}).values():
-            scanner = cls(config)
-            if not scanner.applies_to(target):
-                continue
-            scanned = True
-            try:
-                for item in scanner.scan(target):
-                    if isinstance(item, Finding):
-                        findings.append(item)
-                    elif isinstance(item, Suppressed):
-                        findings.append(item.finding)
-                    elif isinstance(item, ScanError):
-                        errors.append(item.message)
-            except Exception as exc:  # noqa: BLE001 - a scanner that crashed did not check the file
-                errors.append(f"the {scanner.name} scanner crashed ({type(exc).__name__})")
-    return findings, errors, scanned
+    report = Report()
+    scan_files([path], Config(), report)
+    findings = [*report.findings, *(s.finding for s in report.suppressed)]
+    scanned = any(t.status != "skipped" for t in report.targets)
+    return findings, [e.message for e in report.errors], scanned
 
 
 def _read_weights(path: Path) -> Any:

@@ -4,6 +4,7 @@
 #   make test   install what the tests need and run every test
 #   make lab    install JupyterLab and open the assessment notebooks in it, set to the demo workspace
 #   make bench  run the speed measurements in benchmarks/
+#   make peers  nbsec beside picklescan, modelscan, fickling, bandit and detect-secrets on their own test suites
 
 PYTHON ?= python3
 VENV   := .venv
@@ -22,7 +23,7 @@ UNINSTALL_SLOW_IMPORTS := $(PY) -m pip uninstall -y -q rfc3987-syntax 2>/dev/nul
 # torch on a small machine spin-waits with more than one thread (docs/development.md).
 export OMP_NUM_THREADS := 1
 
-.PHONY: demo test lab bench lint clean
+.PHONY: demo test lab bench peers lint clean
 
 $(VENV)/.core: pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -78,6 +79,12 @@ lab: $(VENV)/.lab
 
 bench: $(VENV)/.dev
 	$(PY) benchmarks/run.py
+
+# The five peers' own test suites as corpora (benchmarks/peer_corpora.py): PEERS_SRC holds their source
+# trees (picklescan/, modelscan/, fickling/, bandit/, detect-secrets/); the peers get a venv of their own.
+PEERS_SRC ?= peers-src
+peers: $(VENV)/.dev
+	$(PY) benchmarks/peer_corpora.py --sources $(PEERS_SRC)
 
 clean:
 	rm -rf $(VENV) $(DEMO) build dist .pytest_cache .mypy_cache .ruff_cache

@@ -1101,6 +1101,70 @@ def hf_style_folder(directory: Path, marker: Path) -> Path:
     return root
 
 
+# --- detection depth (issue 15): scanner tampering, nested streams, bombs, code-running helpers --------
+
+ART_SCANNER = "NBSEC-ART-014"
+ART_NESTED = "NBSEC-ART-015"
+ART_SHAPE = "NBSEC-ART-016"
+ART_RUNS_CODE = "NBSEC-ART-017"
+ART_PACKAGE = "NBSEC-ART-018"
+
+
+def pickle_scanner_hook(directory: Path, marker: Path) -> Path:
+    """fickling.hook.remove_hook(): switches a scanner's load hook off (nothing else)."""
+    return write(directory, "unhook.pkl", frame(call(stack_global("fickling.hook", "remove_hook"))))
+
+
+def pickle_nested_loader_path(directory: Path, marker: Path) -> Path:
+    """pickle.load(open(...)) spelled as pickle.loads on a path string: the bytes are not in the file."""
+    return write(directory, "nested_path.pkl", frame(call(stack_global("pickle", "loads"), push_str(str(marker)))))
+
+
+def nested_load_from_bytes(directory: Path, marker: Path) -> Path:
+    """torch.storage._load_from_bytes(b'<os.system pickle>'): fickling's nested torch.load bypass."""
+    inner = os_system_pickle(marker)
+    code = call(stack_global("torch.storage", "_load_from_bytes"), body(inner, 4))
+    return write(directory, "nested_bytes.pkl", frame(code))
+
+
+def nested_pickle_loads_p2(directory: Path, marker: Path) -> Path:
+    """pickle.loads(_codecs.encode('<payload>', 'latin1')) at protocol 2: bytes spelled as text."""
+    inner = os_system_pickle(marker).decode("latin-1")
+    encoded = call(glob("_codecs", "encode"), push_str(inner, 2), push_str("latin1", 2), proto=2)
+    return write(directory, "nested_p2.pkl", wrap(call(glob("pickle", "loads"), encoded, proto=2), 2))
+
+
+def pickle_dup_bomb(directory: Path, marker: Path) -> Path:
+    """Billion laughs with DUP: 9 levels of 9 copies, ~10^9 elements from ~100 opcodes."""
+    code = pickle.MARK * 9 + push_str("lol") + (pickle.DUP * 8 + pickle.LIST) * 9
+    return write(directory, "laughs.pkl", frame(code))
+
+
+def memo_bomb(directory: Path, marker: Path) -> Path:
+    """Billion laughs with the memo only (no DUP): each level GETs the previous one 10 times."""
+    code = push_str("lol") + pickle.BINPUT + b"\x00"
+    for level in range(10):
+        code += pickle.MARK + (pickle.BINGET + bytes([level])) * 10 + pickle.LIST + pickle.BINPUT + bytes([level + 1])
+    return write(directory, "memo_laughs.pkl", frame(code))
+
+
+def pickle_code_reaching_global(directory: Path, marker: Path) -> Path:
+    """typing.get_type_hints(obj): not on any denylist, but it evaluates string annotations (eval)."""
+    return write(directory, "type_hints.pkl", frame(call(stack_global("typing", "get_type_hints"), push_str("x"))))
+
+
+def torch_package_code(directory: Path, marker: Path) -> Path:
+    """A torch.package layout whose module runs os.system when PackageImporter imports it."""
+    path = directory / "packaged.pt"
+    source = f"import os\nos.system({shell_touch(marker)!r})\nclass Model:\n    pass\n"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("packaged/mymodel/__init__.py", source)
+        archive.writestr("packaged/res/model.pkl", frame(call(stack_global("mymodel", "Model"))))
+        archive.writestr("packaged/.data/extern_modules", "")
+        archive.writestr("packaged/.data/version", "6\n")
+    return path
+
+
 # --- the corpus ----------------------------------------------------------------------------------------
 
 CRITICAL = {ART_DANGEROUS}
@@ -1186,7 +1250,18 @@ MALICIOUS: dict[str, tuple[Builder, set[str]]] = {
     "pickle_named_txt": (pickle_named_txt, CRITICAL),
     "pickle_named_bin": (pickle_named_bin, CRITICAL),
     "pickle_no_extension": (pickle_no_extension, CRITICAL),
+    # detection depth (issue 15)
+    "pickle_scanner_hook": (pickle_scanner_hook, {ART_SCANNER}),
+    "pickle_nested_loader_path": (pickle_nested_loader_path, {ART_NESTED}),
+    "nested_load_from_bytes": (nested_load_from_bytes, {ART_DANGEROUS, ART_NESTED}),
+    "nested_pickle_loads_p2": (nested_pickle_loads_p2, {ART_DANGEROUS, ART_NESTED}),
+    "pickle_dup_bomb": (pickle_dup_bomb, {ART_SHAPE}),
+    "memo_bomb": (memo_bomb, {ART_SHAPE}),
+    "pickle_code_reaching_global": (pickle_code_reaching_global, {ART_RUNS_CODE}),
+    "torch_package_code": (torch_package_code, {ART_PACKAGE}),
 }
+# torch.serialization.load(path): a deserializer whose bytes are not in the file (high, not analysable).
+MALICIOUS["deny_torch_serialization_load"] = (MALICIOUS["deny_torch_serialization_load"][0], {ART_NESTED})
 
 BENIGN: dict[str, Builder] = {
     "pickle_state_dict": pickle_state_dict,

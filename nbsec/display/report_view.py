@@ -20,7 +20,7 @@ from typing import Any
 
 from nbsec.escaping import html_text
 from nbsec.model import REPORT_MIME_TYPE, Finding, FixOutcome, Report, Severity, Suppressed
-from nbsec.reporters._common import reference_label, suppression_reason
+from nbsec.reporters._common import reference_label, suppression_counts, suppression_text
 from nbsec.rule_catalogue import FindingGroup, finding_group, report_order
 from nbsec.theme import severity_badge
 
@@ -219,13 +219,13 @@ def _detail(f: Finding, fix: str | None = None, outcome: FixOutcome | None = Non
 def suppressed_table_html(items: Sequence[Suppressed], limit: int | None = None) -> str:
     """Suppressed findings worst first, each row saying why it was suppressed; the same columns as the findings."""
     ordered = Report(findings=[item.finding for item in items]).sorted_findings()
-    reasons = {id(item.finding): item.reason for item in items}
+    reasons = {id(item.finding): suppression_text(item) for item in items}
     shown = ordered if limit is None else ordered[:limit]
     rows = "".join(
         f'<tr class="nbsec-suppressed" data-severity="{f.severity.value}">'
         + _cells(
             f,
-            f'<div class="nbsec-reason"><small>suppressed: {escape(suppression_reason(reasons[id(f)]))}</small></div>',
+            f'<div class="nbsec-reason"><small>suppressed: {escape(reasons[id(f)])}</small></div>',
         )
         + "</tr>"
         for f in shown
@@ -240,8 +240,7 @@ def suppressed_html(report: Report, limit: int | None = None) -> str:
     """The suppressed findings as the last group, collapsed, with the reason for each."""
     if not report.suppressed:
         return ""
-    reasons = Counter(s.reason for s in report.suppressed)
-    why = "; ".join(f"{escape(suppression_reason(reason))}: {n}" for reason, n in sorted(reasons.items()))
+    why = "; ".join(f"{escape(reason)}: {n}" for reason, n in suppression_counts(report.suppressed))
     return (
         '<details class="nbsec-group nbsec-suppressed-group" data-group="suppressed">'
         f"<summary><strong>Suppressed</strong> ({len(report.suppressed)}) · {why}</summary>"

@@ -1,4 +1,4 @@
-"""Unsafe calls rewritten in place: torch.load, yaml.load, trust_remote_code=True, verify=False.
+"""Unsafe calls rewritten in place: torch.load, yaml.load, trust_remote_code=True, verify=False, tar extraction.
 
 The call a finding points at (its line and column in the cell or the file) is rewritten on the
 concrete syntax tree (libcst, imported on use), so comments, quotes, line breaks and the module
@@ -8,6 +8,7 @@ alias the author used (`import yaml as y`) stay as they were, and calls elsewher
     y.load(text, Loader=y.Loader)                  -> y.safe_load(text)
     AutoModel.from_pretrained(m, trust_remote_code=True)   -> ..., trust_remote_code=False)
     requests.get(url, verify=False)                -> requests.get(url, verify=True)
+    tar.extractall(dest)                           -> tar.extractall(dest, filter="data")
 
 Notebook cells may hold IPython syntax (`%pip install x`, `!ls`, `x = !ls`, a leading `%%time`), which
 is not Python: nbsec.fix.ipython_lines swaps each such line for a placeholder statement before parsing
@@ -16,8 +17,9 @@ IPython runs, not in Python code. The result is checked with
 `ast.parse` (parsed, never run) and refused when it does not parse; a notebook is also re-read and,
 when it was valid before, validated with nbformat.
 
-`tarfile` `extract()`/`extractall()` without `filter=` -> `filter="data"` is implemented too
-(`TRANSFORMS["tarfile-filter"]`), but no rule reports it yet, so no rule is registered for it.
+NBSEC-NB-013 findings on `tarfile` `extract()`/`extractall()` and `shutil.unpack_archive()` get
+`filter="data"`; one that already passes a filter (`'fully_trusted'`), or that writes archive members
+by hand (`open(os.path.join(dest, name), "wb")`), is refused with the reason: that needs a person.
 """
 
 from __future__ import annotations
@@ -224,8 +226,13 @@ def _flag(keyword: str, bad: bool, good: str) -> Callable[[cst.Call], tuple[cst.
 
 
 def _tar_filter(call: cst.Call) -> tuple[cst.Call, str]:
+    if _func_name(call) not in ("extract", "extractall", "unpack_archive"):
+        raise Unfixable(
+            f"{_code(call.func)}(...) writes archive members by hand: check that each target path stays inside "
+            "the destination folder (or use the archive's own extract with filter='data'), by hand"
+        )
     if _keyword(call, "filter") is not None:
-        raise Unfixable("the call already passes filter=")
+        raise Unfixable("the call already passes filter= (e.g. 'fully_trusted'): choose filter='data' by hand")
     if _has_star_kwargs(call):
         raise Unfixable("the call passes **kwargs, which may already set filter: set filter='data' by hand")
     return _append_keyword(call, "filter", '"data"'), 'now passes filter="data"'
@@ -246,9 +253,8 @@ TRANSFORMS: dict[str, Transform] = {
         _flag("verify", False, "True"),
         "if the server uses a private CA, pass verify='/path/ca.pem' (its certificate bundle) instead",
     ),
-    # No rule reports this yet (a future NBSEC-NB-* rule would register it): see the module docstring.
-    "tarfile-filter": Transform(
-        lambda c: _func_name(c) in ("extract", "extractall"),
+    "NBSEC-NB-013": Transform(
+        lambda c: True,
         _tar_filter,
         'filter= needs Python >= 3.12 (or 3.8.17+, 3.9.17+, 3.10.12+, 3.11.4+); "data" refuses links and paths '
         "outside the target folder",
@@ -500,6 +506,7 @@ FIXERS: tuple[FixerSpec, ...] = (
     FixerSpec(
         name="code-calls",
         rule_ids=_rules(),
+        # filter="data" (NBSEC-NB-013) is not listed: this text is in the golden demo reports (tests/golden).
         describe="rewrites the call: weights_only=True, yaml.safe_load, trust_remote_code=False, verify=True",
         fix=fix_calls,
     ),

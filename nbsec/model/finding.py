@@ -6,7 +6,8 @@ Stdlib only: this module is the single source of truth every surface renders.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 
@@ -200,6 +201,15 @@ class Finding:
         object.__setattr__(self, "tags", tuple(self.tags))
         if not self.fingerprint:
             object.__setattr__(self, "fingerprint", compute_fingerprint(self))
+
+    def rewritten(self, rewrite: Callable[[str], str]) -> Finding:
+        """This finding with `rewrite` applied to every text that may quote what was scanned (title, evidence,
+        remediation), e.g. to redact a secret another finding found on the same line. The fingerprint follows
+        the new evidence; `self` comes back when nothing changed."""
+        title, evidence, remediation = rewrite(self.title), rewrite(self.evidence), rewrite(self.remediation)
+        if (title, evidence, remediation) == (self.title, self.evidence, self.remediation):
+            return self
+        return replace(self, title=title, evidence=evidence, remediation=remediation, fingerprint="")
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {

@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 from nbsec.model.finding import Finding, Severity
 from nbsec.model.fixes import FixSection
 
-SCHEMA_VERSION = "1.2"  # 1.1: Check.rules; 1.2: fixes (`nbsec fix`)
+SCHEMA_VERSION = "1.3"  # 1.1: Check.rules; 1.2: fixes (`nbsec fix`); 1.3: Suppressed.detail
 REPORT_MIME_TYPE = "application/vnd.nbsec.report.v1+json"
 
 
@@ -121,13 +121,19 @@ class Suppressed:
 
     finding: Finding
     reason: str  # inline | cell-metadata | config | baseline | severity-threshold
+    # Which form said so, when the reason alone does not: "nosec (bandit)", "pragma: allowlist secret
+    # (detect-secrets)", "detect-secrets baseline: audited, not a secret". Optional (schema 1.3).
+    detail: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"reason": self.reason, "finding": self.finding.to_dict()}
+        out: dict[str, Any] = {"reason": self.reason, "finding": self.finding.to_dict()}
+        if self.detail:
+            out["detail"] = self.detail
+        return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Suppressed:
-        return cls(Finding.from_dict(data["finding"]), data["reason"])
+        return cls(Finding.from_dict(data["finding"]), data["reason"], data.get("detail", ""))
 
 
 FIGURE_KINDS = ("line", "bar", "image-grid")
@@ -185,6 +191,10 @@ class Report:
     schema_version: str = SCHEMA_VERSION
     figures: list[Figure] = field(default_factory=list)
     fixes: FixSection | None = None  # `nbsec fix`: the changes planned or applied, and each finding's outcome
+    # In memory only, never serialized: SHA-1 digests of the secret value each secret finding reports (by the
+    # finding's fingerprint), filled by the scanning loop when a baseline is in use, so a baseline imported
+    # from detect-secrets (which stores SHA-1s of secrets) can recognise them. Not part of the schema.
+    secret_sha1: dict[str, frozenset[str]] = field(default_factory=dict, repr=False, compare=False)
 
     # Set by nbsec.display on import: keeps this module free of rendering code.
     mimebundle_renderer: ClassVar[Callable[[Report], dict[str, Any]] | None] = None
@@ -244,6 +254,8 @@ class Report:
         self.errors.extend(other.errors)
         self.suppressed.extend(other.suppressed)
         self.figures.extend(other.figures)
+        for fingerprint, digests in other.secret_sha1.items():
+            self.secret_sha1[fingerprint] = self.secret_sha1.get(fingerprint, frozenset()) | digests
         for key, seconds in other.timings.items():
             self.timings[key] = self.timings.get(key, 0.0) + seconds
         if other.fixes is not None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from nbsec.model import Reference
+from collections import Counter
+from collections.abc import Iterable
+
+from nbsec.model import Reference, Suppressed
 
 # Why a finding is in `Report.suppressed`, in words a reviewer understands.
 SUPPRESSION_REASONS = {
@@ -23,6 +26,20 @@ def reference_label(ref: Reference) -> str:
 
 def suppression_reason(reason: str) -> str:
     return SUPPRESSION_REASONS.get(reason, reason)
+
+
+def suppression_text(item: Suppressed) -> str:
+    """Why this one finding was suppressed: the reason, and the form that said so when there is one
+    ("inline: nosec B301 (bandit)", "already in the baseline: detect-secrets baseline ...")."""
+    if not item.detail:
+        return suppression_reason(item.reason)
+    label = "inline" if item.reason == "inline" else suppression_reason(item.reason)
+    return f"{label}: {item.detail}"
+
+
+def suppression_counts(items: Iterable[Suppressed]) -> list[tuple[str, int]]:
+    """(why, how many) for a summary line; `# nosec` and `# nbsec: ignore` are counted apart."""
+    return sorted(Counter(suppression_text(item) for item in items).items())
 
 
 def rule_catalogue_problems() -> list[str]:

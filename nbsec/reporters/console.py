@@ -19,7 +19,7 @@ from rich.text import Text
 from nbsec.fix import fix_command, fixable
 from nbsec.model import Finding, FixSection, Report, Severity
 from nbsec.model.fixes import NO_FIX
-from nbsec.reporters._common import reference_label, suppression_reason
+from nbsec.reporters._common import reference_label, suppression_text
 from nbsec.rule_catalogue import report_order
 
 STYLES = {
@@ -149,7 +149,7 @@ def _print_suppressed(report: Report, out: Console) -> None:
         out.print(
             Text(
                 f"  {f.severity.value.upper():8} {clean(f.rule_id)}  {clean(f.location.describe())}  "
-                f"[{suppression_reason(item.reason)}]",
+                f"[{suppression_text(item)}]",
                 style="dim",
             )
         )

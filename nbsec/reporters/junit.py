@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from nbsec.model import Finding, Report, ScanError, Suppressed
-from nbsec.reporters._common import suppression_reason
+from nbsec.reporters._common import suppression_text
 from nbsec.rule_catalogue import get_rule
 
 ENGINE_SUITE = "nbsec"
@@ -186,5 +186,5 @@ def _error_line(error: ScanError) -> str:
 def _notes(case: _Case) -> str:
     lines = [case.detail] if case.detail and case.outcome != "skipped" else []
     for item in case.suppressed:
-        lines.append(f"suppressed ({suppression_reason(item.reason)}): {_finding_line(item.finding)}")
+        lines.append(f"suppressed ({suppression_text(item)}): {_finding_line(item.finding)}")
     return "\n".join(lines)

@@ -12,7 +12,7 @@ from typing import Any
 
 from nbsec.escaping import md_cell, md_code
 from nbsec.model import Figure, Finding, Report, Severity
-from nbsec.reporters._common import reference_label, suppression_reason
+from nbsec.reporters._common import reference_label, suppression_counts
 from nbsec.rule_catalogue import finding_group, report_order
 
 
@@ -76,9 +76,8 @@ def render(report: Report) -> str:
         lines += [f"## {escape_cell(figure.title)}", "", *figure_table(figure), ""]
 
     if report.suppressed:
-        reasons = Counter(s.reason for s in report.suppressed)
         lines += [f"## Suppressed ({len(report.suppressed)})", ""]
-        lines += [f"- {n} by {escape_cell(suppression_reason(reason))}" for reason, n in sorted(reasons.items())]
+        lines += [f"- {n} by {escape_cell(why)}" for why, n in suppression_counts(report.suppressed)]
         lines.append("")
     return "\n".join(lines)
 

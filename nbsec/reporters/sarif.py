@@ -29,7 +29,7 @@ from urllib.parse import quote
 
 from nbsec.escaping import md_inline
 from nbsec.model import Finding, FixChange, FixSection, Location, Reference, Report, Rule, ScanError, Severity
-from nbsec.reporters._common import reference_label, rule_catalogue_problems, suppression_reason
+from nbsec.reporters._common import reference_label, rule_catalogue_problems, suppression_text
 from nbsec.rule_catalogue import get_rule, report_order
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -81,7 +81,7 @@ def to_sarif(report: Report) -> dict[str, Any]:
             {
                 "kind": "inSource" if item.reason in IN_SOURCE_REASONS else "external",
                 "status": "accepted",
-                "justification": suppression_reason(item.reason),
+                "justification": suppression_text(item),
             }
         ]
         if item.reason == "baseline":

@@ -2,8 +2,9 @@
 
 A scanner turns one file into Findings. It never prints, never exits, never
 imports a surface. What it cannot scan it yields as a ScanError; what a person
-suppressed inline it yields as a Suppressed; how it scanned, as a Note; exceptions it raises are caught by
-the engine and become ScanErrors too, so one bad file never stops a scan.
+suppressed inline it yields as a Suppressed; how it scanned, as a Note; a secret value it found, as a
+SecretValue (for the engine's redaction of the other findings, never reported); exceptions it raises are
+caught by the engine and become ScanErrors too, so one bad file never stops a scan.
 """
 
 from __future__ import annotations
@@ -23,7 +24,22 @@ class Note(NamedTuple):
     text: str
 
 
-ScanResult = Finding | ScanError | Suppressed | Note
+class SecretValue(NamedTuple):
+    """A secret value a scanner found, for the scanning loop only: never stored in a Report, never printed.
+
+    The loop redacts it from every other finding of the same file (a dependency line or a `pickle.load`
+    line that also holds a token) and, when a baseline imported from detect-secrets is in use, matches
+    its SHA-1 against that baseline. `fingerprint` is the finding that reports it ("" when none does).
+    """
+
+    value: str
+    fingerprint: str = ""
+
+    def __repr__(self) -> str:
+        return f"SecretValue(<hidden>, fingerprint={self.fingerprint!r})"
+
+
+ScanResult = Finding | ScanError | Suppressed | Note | SecretValue
 
 
 class Scanner(abc.ABC):

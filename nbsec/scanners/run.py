@@ -15,8 +15,9 @@ from collections.abc import Callable, Sequence
 from nbsec.config import Config
 from nbsec.errors import UsageError
 from nbsec.model import Check, Finding, Metric, Report, ScanError, Suppressed, Target
-from nbsec.scanners.base import Note, Scanner
+from nbsec.scanners.base import Note, Scanner, SecretValue
 from nbsec.scanners.loader import plugin_errors, registry, scanners_for
+from nbsec.scanners.redaction import redact_items
 from nbsec.targets import FileTarget, resolve_targets
 
 PathLike = str | os.PathLike[str]
@@ -38,7 +39,7 @@ def scan_files(
     scanners = select_scanners(cfg, {f.kind for f in files})
     report.timings["resolve"] = time.perf_counter() - started
     report.errors.extend(plugin_errors())
-    run_scanners(files, scanners, report, progress)
+    run_scanners(files, scanners, report, progress, digests=bool(cfg.baseline))
     _flag_nothing_scanned(paths, files, report)
     _add_metrics(report, files, time.perf_counter() - started)
 
@@ -65,23 +66,54 @@ def select_scanners(cfg: Config, kinds: set[str] | None = None) -> list[Scanner]
     return [cls(cfg) for cls in chosen.values()]
 
 
-def run_scanners(files: list[FileTarget], scanners: list[Scanner], report: Report, progress: Progress | None) -> None:
+def run_scanners(
+    files: list[FileTarget],
+    scanners: list[Scanner],
+    report: Report,
+    progress: Progress | None,
+    *,
+    digests: bool = False,
+) -> None:
+    """Every applicable scanner on each file; then one redaction pass over all of that file's findings.
+    `digests`: keep the SHA-1 of each secret finding's value in memory (`Report.secret_sha1`), for a
+    baseline imported from detect-secrets."""
     for done, file in enumerate(files, start=1):
         applicable = [s for s in scanners if s.applies_to(file)]
         if not applicable:
             report.targets.append(Target(file.display, file.kind, "skipped", "no scanner for this file type"))
         else:
             status = "scanned"
+            first_finding, first_suppressed = len(report.findings), len(report.suppressed)
+            secrets: list[SecretValue] = []
             for scanner in applicable:
-                if not run_one(scanner, file, report):
+                if not run_one(scanner, file, report, secrets):
                     status = "error"
+            _redact_file(report, first_finding, first_suppressed, secrets, digests)
             report.targets.append(Target(file.display, file.kind, status))
         if progress is not None:
             progress(done, len(files), file.display)
 
 
-def run_one(scanner: Scanner, file: FileTarget, report: Report) -> bool:
-    """Run one scanner on one file; a crash becomes a ScanError. Returns False on error."""
+def _redact_file(report: Report, first: int, first_suppressed: int, secrets: list[SecretValue], digests: bool) -> None:
+    """Redact every finding of one file against every secret found in it (see nbsec.scanners.redaction)."""
+    if len(report.findings) == first and len(report.suppressed) == first_suppressed:
+        return
+    findings, suppressed = report.findings[first:], report.suppressed[first_suppressed:]
+    moved = redact_items(findings, suppressed, [s.value for s in secrets])
+    if moved:
+        report.findings[first:], report.suppressed[first_suppressed:] = findings, suppressed
+    if digests:
+        from nbsec.baseline_detect_secrets import secret_digests
+
+        for secret in secrets:
+            if secret.fingerprint:
+                key = moved.get(secret.fingerprint, secret.fingerprint)
+                report.secret_sha1[key] = report.secret_sha1.get(key, frozenset()) | secret_digests(secret.value)
+
+
+def run_one(scanner: Scanner, file: FileTarget, report: Report, secrets: list[SecretValue] | None = None) -> bool:
+    """Run one scanner on one file; a crash becomes a ScanError. Returns False on error.
+    The secret values it reports go to `secrets` (for the file's redaction pass), never into the report."""
     t0 = time.perf_counter()
     found: list[Finding] = []
     notes: list[str] = []
@@ -96,6 +128,8 @@ def run_one(scanner: Scanner, file: FileTarget, report: Report) -> bool:
                 report.errors.append(item)
             elif isinstance(item, Note):
                 notes.append(item.text)
+            elif isinstance(item, SecretValue) and secrets is not None:
+                secrets.append(item)
     except Exception as exc:  # noqa: BLE001 - a scanner bug must not end the scan
         report.errors.append(
             ScanError(

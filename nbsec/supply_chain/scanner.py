@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from nbsec.model import Confidence, Finding, Location, Rule, Severity, Suppressed
 from nbsec.scanners.base import Note, Scanner, ScanResult, register
 from nbsec.supply_chain.rules import REQUIREMENTS_NAME, RULES, SCANNER, UNDECLARED, UNHASHED, UNPINNED
-from nbsec.suppress import inline_ignores, is_ignored
+from nbsec.suppress import is_ignored, line_suppression
 from nbsec.targets import NOTEBOOK, FileTarget
 
 if TYPE_CHECKING:
@@ -150,8 +150,8 @@ class DependencyScanner(Scanner):
             )
             # An import of a module that is not installed may be a local name nbsec cannot see: less sure.
             finding = UNDECLARED.finding(location, evidence, confidence=None if installed else Confidence.LOW)
-            ignored = inline_ignores(line_text) | imp.unit.ignore
-            yield Suppressed(finding, "inline") if is_ignored(UNDECLARED.id, ignored) else finding
+            why = "" if is_ignored(UNDECLARED.id, imp.unit.ignore) else line_suppression(UNDECLARED.id, line_text)
+            yield finding if why is None else Suppressed(finding, "inline", why)
 
 
 def _reported_here(dep: Dependency, target: Path) -> bool:
@@ -176,5 +176,5 @@ def _pin_problem(dep: Dependency, pyproject: bool, pinned_by: set[str]) -> tuple
 
 
 def _suppressible(finding: Finding, comment: str) -> Finding | Suppressed:
-    ignored = inline_ignores(comment)
-    return Suppressed(finding, "inline") if is_ignored(finding.rule_id, ignored) else finding
+    why = line_suppression(finding.rule_id, comment)
+    return finding if why is None else Suppressed(finding, "inline", why)

@@ -40,9 +40,11 @@ ONNX = "onnx"
 HDF5 = "hdf5"
 SAVEDMODEL = "savedmodel"
 SEVENZIP = "7z"
+KERAS_METADATA = "keras-metadata"  # a SavedModel's keras_metadata.pb (layer configs, Lambda layers)
 THREAT_MODEL = "threat-model"  # nbsec threat model YAML (a top-level `nbsec_threat_model:` key)
 ARTIFACT_KINDS = frozenset(
     {PICKLE, ZIP, TAR, GZIP, BZIP2, XZ, LZMA, ZLIB, NPY, SAFETENSORS, GGUF, ONNX, HDF5, SAVEDMODEL, SEVENZIP}
+    | {KERAS_METADATA}
 )
 
 
@@ -85,6 +87,8 @@ def artifact_kind(head: bytes, name: str = "", tail: bytes = b"") -> str | None:
         return ONNX
     if lower.endswith("saved_model.pb"):
         return SAVEDMODEL
+    if lower.endswith("keras_metadata.pb") and head:
+        return KERAS_METADATA
     if head[:3] == b"\x5d\x00\x00" and len(head) >= 13:  # lzma "alone" (joblib's .lzma)
         return LZMA
     if _is_zlib(head):
@@ -151,6 +155,43 @@ def _is_protocol0_pickle(head: bytes, tail: bytes) -> bool:
 
 
 _THREAT_MODEL_KEY = re.compile(rb"^nbsec_threat_model\s*:", re.MULTILINE)
+
+# The syntax of a TEXT file, from its name, as the MIME type the content scanner's detectors read
+# (config files are read as key/value structure; diffs by their added lines; Markdown for PII).
+_SYNTAX_BY_SUFFIX = {
+    ".env": "text/x-dotenv",
+    ".ini": "text/x-ini",
+    ".cfg": "text/x-ini",
+    ".conf": "text/x-ini",
+    ".cnf": "text/x-ini",
+    ".properties": "text/x-properties",
+    ".toml": "application/toml",
+    ".yaml": "application/yaml",
+    ".yml": "application/yaml",
+    ".json": "application/json",
+    ".md": "text/markdown",
+    ".markdown": "text/markdown",
+    ".diff": "text/x-diff",
+    ".patch": "text/x-diff",
+    ".sh": "text/x-shellscript",
+    ".bash": "text/x-shellscript",
+    ".zsh": "text/x-shellscript",
+    ".tf": "text/x-terraform",
+    ".tfvars": "text/x-terraform",
+}
+_SYNTAX_BY_NAME = {".netrc": "text/x-netrc", "_netrc": "text/x-netrc", ".pgpass": "text/plain", ".npmrc": "text/x-ini"}
+
+
+def text_syntax(path: Path) -> str | None:
+    """The MIME type of a text file's syntax, from its name: `.env`, `.env.local`, `prod.env`, `Dockerfile.dev`."""
+    name = path.name.lower()
+    if name in _SYNTAX_BY_NAME:
+        return _SYNTAX_BY_NAME[name]
+    if name == ".env" or name.startswith(".env.") or name.endswith(".env"):
+        return "text/x-dotenv"
+    if name.startswith(("dockerfile", "containerfile")) or name.endswith(".dockerfile"):
+        return "text/x-dockerfile"
+    return _SYNTAX_BY_SUFFIX.get(path.suffix.lower())
 
 
 def sniff_kind(path: Path, head: bytes, tail: bytes = b"") -> str:

@@ -312,7 +312,7 @@ def test_explain_unknown_rule_exits_2_and_suggests() -> None:
     result = invoke("explain", "NBSEC-XX-999")
     assert result.exit_code == 2
     assert "NBSEC-XX-999" in result.stderr and "nbsec rules" in result.stderr
-    close = invoke("explain", "NBSEC-NB-01")
+    close = invoke("explain", "NBSEC-NB001")  # a typo ("NBSEC-NB-01" is a prefix of seven ids now)
     assert close.exit_code == 2
     assert "did you mean" in close.stderr and "NBSEC-NB-001" in close.stderr
 

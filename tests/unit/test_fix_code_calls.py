@@ -23,7 +23,7 @@ from nbsec.fix.code_calls import FIXERS, TRANSFORMS, Target, fix_calls, rewrite_
 from nbsec.model import Finding
 from nbsec.rule_catalogue import load_catalogue
 
-CALL_RULES = ("NBSEC-NB-001", "NBSEC-NB-003", "NBSEC-NB-004", "NBSEC-NB-007")
+CALL_RULES = ("NBSEC-NB-001", "NBSEC-NB-003", "NBSEC-NB-004", "NBSEC-NB-007", "NBSEC-NB-013")
 
 
 def findings_of(path: Path) -> tuple[Finding, ...]:
@@ -87,7 +87,7 @@ def test_a_python_file_gets_each_call_rewritten_and_nothing_else(tmp_path: Path)
     assert refusals == []
     [change] = changes
     assert change.kind == "text" and change.before == path.read_bytes() and change.path == path
-    assert len(change.fixes) == 6 and set(change.rule_ids) == set(CALL_RULES)
+    assert len(change.fixes) == 6 and set(change.rule_ids) == set(CALL_RULES) - {"NBSEC-NB-013"}
     assert change.summary == (
         "train.py: 6 calls rewritten (line 7: t.load(...) now passes weights_only=True; line 11: t.load(...) now "
         "passes weights_only=True; line 13: y.load(...) is now y.safe_load(...); line 14: y.load_all(...) is now "
@@ -223,17 +223,59 @@ def test_non_python_cells_and_magic_bodies_are_refused() -> None:
     assert edited.done == [] and "%%bash cell is not Python" in edited.refused[0][1]
 
 
-def test_tarfile_extraction_gets_a_data_filter_but_no_rule_claims_it_yet() -> None:
-    source = (
-        "import tarfile\nwith tarfile.open(p) as tf:\n    tf.extractall(dest)  # unpack\n"
-        "    tf.extract(m, dest, filter='tar')\n"
+def test_tar_extraction_findings_get_a_data_filter(tmp_path: Path) -> None:
+    """NBSEC-NB-013 on tarfile and shutil.unpack_archive calls: filter="data" added, the rest of the line kept."""
+    path = tmp_path / "unpack.py"
+    path.write_text(
+        "import shutil\nimport tarfile as tf\n"
+        "with tf.open(p) as archive:\n"
+        "    archive.extractall(dest)  # unpack\n"
+        "    archive.extract(m, dest, filter='tar')\n"
+        "tf.open(q).extractall(members=picked(q))\n"
+        "shutil.unpack_archive('data.tar.gz', 'data')\n",
+        encoding="utf-8",
     )
-    edited = rewrite_calls(source, [(Target(3, 5), "tarfile-filter"), (Target(4, 5), "tarfile-filter")])
-    assert edited.source == source.replace("extractall(dest)", 'extractall(dest, filter="data")')
-    assert [why for _, why in edited.refused] == ["the call already passes filter="]
-    # Registered for no rule: no rule in the catalogue reports tarfile extraction today.
-    assert not any("tarfile" in f"{rule.title} {rule.description}".lower() for rule in load_catalogue().rules)
+    found = findings_of(path)
+    assert sorted((f.rule_id, f.location.line or 0) for f in found) == [("NBSEC-NB-013", n) for n in (4, 6, 7)]
+    [change], refusals = run_fixer(path)
+    assert refusals == [] and change.rule_ids == ("NBSEC-NB-013",)
+    assert any("Python >= 3.12" in note for note in change.notes)
+    assert changed_lines(change.before or b"", change.after) == [
+        "-    archive.extractall(dest)  # unpack",
+        '+    archive.extractall(dest, filter="data")  # unpack',
+        "-tf.open(q).extractall(members=picked(q))",
+        "-shutil.unpack_archive('data.tar.gz', 'data')",
+        '+tf.open(q).extractall(members=picked(q), filter="data")',
+        "+shutil.unpack_archive('data.tar.gz', 'data', filter=\"data\")",
+    ]
+    path.write_bytes(change.after)
+    assert findings_of(path) == ()
+
+
+def test_tar_findings_the_fixer_must_not_guess_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "manual.py"
+    path.write_text(
+        "import tarfile, zipfile, os\n"
+        "tarfile.open(p).extractall(d, filter='fully_trusted')\n"
+        "zf = zipfile.ZipFile(p)\n"
+        "for name in zf.namelist():\n"
+        "    with open(os.path.join(d, name), 'wb') as out:\n"
+        "        out.write(zf.read(name))\n",
+        encoding="utf-8",
+    )
+    before = path.read_bytes()
+    assert sorted(f.location.line or 0 for f in findings_of(path)) == [2, 5]
+    changes, refusals = run_fixer(path)
+    assert changes == [] and path.read_bytes() == before
+    reasons = sorted(r.reason for r in refusals)
+    assert reasons[0].startswith("open(...) writes archive members by hand")
+    assert reasons[1].startswith("the call already passes filter=")
+
+
+def test_every_call_rule_is_registered_with_the_fixer() -> None:
     assert set(FIXERS[0].rule_ids) == {key for key in TRANSFORMS if key.startswith("NBSEC-")} == set(CALL_RULES)
+    catalogue = {rule.id for rule in load_catalogue().rules}
+    assert set(CALL_RULES) <= catalogue
 
 
 def test_importing_the_fixer_does_not_import_libcst() -> None:

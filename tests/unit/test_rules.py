@@ -78,9 +78,9 @@ def test_rule_samples(rule: Rule, as_notebook: bool, tmp_path: Path) -> None:
         ("from yaml import load, UnsafeLoader\nload(s, Loader=UnsafeLoader)", ["NBSEC-NB-003"]),
         ("import yaml\nyaml.unsafe_load(s)", ["NBSEC-NB-003"]),
         ("pipeline('text-generation', model='m', model_kwargs={'trust_remote_code': True})", ["NBSEC-NB-004"]),
-        ("AutoModel.from_pretrained('m', trust_remote_code=False)", []),
+        ("AutoModel.from_pretrained('m', trust_remote_code=False)", ["NBSEC-NB-012"]),  # no NB-004; unpinned
         ("exec(code)", ["NBSEC-NB-005"]),
-        ("eval('1 + 1')", []),
+        ("eval('1 + 1')", ["NBSEC-NB-005"]),  # reported, at low severity and confidence (bandit B307)
         ("import ast\nast.literal_eval(s)", []),
         ("model.eval()", []),
         ("pickle = None\njson.loads(s)", []),

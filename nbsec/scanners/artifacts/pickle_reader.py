@@ -94,9 +94,40 @@ class Opaque:
     """A value the simulation does not keep (a skipped blob, a persistent id, ...)."""
 
     what: str
+    start: int | None = None  # a skipped argument: where its bytes lie in the stream, and how many
+    size: int = 0
+    kind: str = ""  # its argument kind (bytes4, unicodestring8, ...)
 
     def __repr__(self) -> str:
         return f"<{self.what}>"
+
+
+@dataclass(eq=False)
+class GlobalVal:
+    module: str
+    name: str
+    offset: int
+    computed: bool = False
+
+    @property
+    def qualified(self) -> str:
+        return f"{self.module}.{self.name}"
+
+    def __repr__(self) -> str:
+        return self.qualified
+
+
+@dataclass(eq=False)
+class CallVal:
+    """The result of calling something during the load (REDUCE, OBJ, INST, NEWOBJ)."""
+
+    func: Any
+    args: Any
+    offset: int
+    state: Any = None
+
+    def __repr__(self) -> str:
+        return f"{self.func!r}(...)"
 
 
 class Truncated(Exception):
@@ -205,8 +236,9 @@ def _sized(reader: Reader, n: int, kind: str) -> Any:
     if n < 0:
         raise StopWalk(f"negative length {n}")
     if n > KEEP_ARG_BYTES:
+        start = reader.pos
         reader.skip(n)
-        return Opaque(f"{kind} of {n:,} bytes")
+        return Opaque(f"{kind} of {n:,} bytes", start, n, kind)
     return reader.read(n)
 
 

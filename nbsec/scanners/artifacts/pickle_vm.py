@@ -22,6 +22,8 @@ from typing import Any, BinaryIO, NamedTuple
 
 from nbsec.scanners.artifacts.pickle_reader import (
     OPCODES,
+    CallVal,
+    GlobalVal,
     Opaque,
     Reader,
     StopWalk,
@@ -29,6 +31,8 @@ from nbsec.scanners.artifacts.pickle_reader import (
     is_seekable,
     read_arg,
 )
+from nbsec.scanners.artifacts.pickle_shape import NestedRef, embedded_bytes, expanded_size
+from nbsec.scanners.artifacts.policy import NESTED_LOADERS, normalise
 
 # torch.save's legacy format: five pickles (magic, protocol, sys info, object, storage keys), then raw storages.
 TORCH_LEGACY_MAGIC = 0x1950A86A20F9469CFC6C
@@ -44,34 +48,6 @@ class _Mark:
 
 
 MARK = _Mark()
-
-
-@dataclass(eq=False)
-class GlobalVal:
-    module: str
-    name: str
-    offset: int
-    computed: bool = False
-
-    @property
-    def qualified(self) -> str:
-        return f"{self.module}.{self.name}"
-
-    def __repr__(self) -> str:
-        return self.qualified
-
-
-@dataclass(eq=False)
-class CallVal:
-    """The result of calling something during the load (REDUCE, OBJ, INST, NEWOBJ)."""
-
-    func: Any
-    args: Any
-    offset: int
-    state: Any = None
-
-    def __repr__(self) -> str:
-        return f"{self.func!r}(...)"
 
 
 # -- what the walk reports -----------------------------------------------------------------
@@ -116,13 +92,28 @@ class PickleAnalysis:
     end_offset: int = 0
     ops: int = 0
     first_value: Any = None  # the first pickle's result (legacy torch: the magic number)
+    nested: list[NestedRef] = field(default_factory=list)  # deserializer calls (their bytes, when embedded)
+    # Shape of the streams, for expansion and self-reference bombs (never from building the objects).
+    dups: int = 0  # DUP opcodes: Python's pickler never writes one
+    gets: int = 0  # memo reads
+    memo_entries: int = 0
+    self_refs: int = 0  # containers filled with themselves (L.append(L), d[k] = d)
+    expansion: int = 0  # the largest result's size as a tree (0: not estimated)
+    cyclic: bool = False
 
     def merge(self, other: PickleAnalysis) -> None:
         self.globals.extend(other.globals)
         self.calls.extend(other.calls)
         self.computed.extend(other.computed)
         self.anomalies.extend(other.anomalies)
+        self.nested.extend(other.nested)
         self.ops += other.ops
+        self.dups += other.dups
+        self.gets += other.gets
+        self.memo_entries += other.memo_entries
+        self.self_refs += other.self_refs
+        self.expansion = max(self.expansion, other.expansion)
+        self.cyclic = self.cyclic or other.cyclic
 
 
 # -- the machine -----------------------------------------------------------------------------
@@ -146,6 +137,8 @@ class _Machine:
         self.marks: list[int] = []
         self.memo: dict[int, Any] = {}
         self.frame_end: int | None = None
+        self.start = reader.pos
+        self.gets = 0
 
     # stack helpers
     def pop(self, offset: int) -> Any:
@@ -204,6 +197,7 @@ class _Machine:
         elif arg is not None and name in _PUSH_ARG:
             stack.append(arg)
         elif name in _GET_OPS:
+            self.gets += 1
             index = int(arg) if not isinstance(arg, str) else _int_or(arg)
             if index not in self.memo:
                 self.anomaly("memo", offset, f"memo key {index} was never stored")
@@ -214,6 +208,9 @@ class _Machine:
             self.marks.append(len(stack))
         elif name == "PROTO":
             self.result.protocol = self.result.protocol or arg
+            if offset != self.start:
+                # Pickler writes PROTO once, first; a second one is a hand-edited stream.
+                self.anomaly("malformed", offset, f"PROTO {arg} again after the start of the pickle")
             if not 0 <= arg <= 5:
                 self.anomaly("invalid-opcode", offset, f"unsupported protocol {arg}")
         elif name == "FRAME":
@@ -232,6 +229,7 @@ class _Machine:
         elif name == "POP_MARK":
             self.pop_mark(offset)
         elif name == "DUP":
+            self.result.dups += 1
             stack.append(stack[-1] if stack else Opaque("missing"))
         elif name in ("NONE",):
             stack.append(None)
@@ -250,10 +248,13 @@ class _Machine:
         elif name == "LIST":
             stack.append(self.pop_mark(offset)[:MAX_CONTAINER_ITEMS])
         elif name == "FROZENSET":
-            self.pop_mark(offset)
+            self.check_items(offset, self.pop_mark(offset))
             stack.append(Opaque("frozenset"))
         elif name == "DICT":
-            stack.append(_pairs(self.pop_mark(offset)))
+            pairs, hashable = _pairs(self.pop_mark(offset))
+            if not hashable:
+                self.anomaly("malformed", offset, _UNHASHABLE_KEY)
+            stack.append(pairs)
         elif name == "APPEND":
             value = self.pop(offset)
             _append(stack[-1] if stack else None, [value])
@@ -262,12 +263,17 @@ class _Machine:
             _append(stack[-1] if stack else None, items)
         elif name == "SETITEM":
             value, key = self.pop(offset), self.pop(offset)
-            _setitems(stack[-1] if stack else None, {_key(key): value})
+            pairs, hashable = _pairs([key, value])
+            if not hashable:
+                self.anomaly("malformed", offset, _UNHASHABLE_KEY)
+            _setitems(stack[-1] if stack else None, pairs)
         elif name == "SETITEMS":
-            pairs = _pairs(self.pop_mark(offset))  # pop first: the dict is below the mark
+            pairs, hashable = _pairs(self.pop_mark(offset))  # pop first: the dict is below the mark
+            if not hashable:
+                self.anomaly("malformed", offset, _UNHASHABLE_KEY)
             _setitems(stack[-1] if stack else None, pairs)
         elif name == "ADDITEMS":
-            self.pop_mark(offset)
+            self.check_items(offset, self.pop_mark(offset))
         elif name == "MEMOIZE":
             self.memo[len(self.memo)] = stack[-1] if stack else Opaque("missing")
         elif name == "GLOBAL":
@@ -328,6 +334,12 @@ class _Machine:
             self.anomaly("limit", offset, "stack grew past 10 million items")
             raise StopWalk("stack limit")
 
+    def check_items(self, offset: int, items: list[Any]) -> None:
+        """Set items must be hashable: a list, dict or set there (the set itself, in a self-referential
+        bomb) makes every unpickler raise, after running whatever came before."""
+        if not _UNHASHABLE.isdisjoint(map(type, items)):
+            self.anomaly("malformed", offset, _UNHASHABLE_KEY)
+
     def global_ref(self, module: str, qualname: str, offset: int, opcode: str) -> GlobalVal:
         self.result.globals.append(GlobalRef(module, qualname, offset, opcode))
         return GlobalVal(module, qualname, offset)
@@ -341,7 +353,18 @@ class _Machine:
             label = f"non-global {type(func).__name__}"
         if len(self.result.calls) < 100_000:
             self.result.calls.append(CallRef(label, offset, opcode, _preview(args)))
+        if isinstance(func, GlobalVal) and func.name in _NESTED_NAMES and not func.computed:
+            self.nested_call(func, args, offset)
         return CallVal(func, args, offset)
+
+    def nested_call(self, func: GlobalVal, args: Any, offset: int) -> None:
+        module, name = normalise(func.module, func.name)
+        entry = f"{module}.{name}"
+        index = NESTED_LOADERS.get(entry)
+        if index is None or len(self.result.nested) >= MAX_NESTED_REFS:
+            return
+        arg = args[index] if isinstance(args, tuple) and len(args) > index else None
+        self.result.nested.append(embedded_bytes(arg, entry, offset))
 
     def after_build(self, obj: CallVal, offset: int) -> None:
         """joblib writes raw array bytes right after a NumpyArrayWrapper's BUILD: step over them."""
@@ -373,6 +396,14 @@ class _Machine:
         self.r.skip(math.prod(shape) * itemsize)
 
 
+_UNHASHABLE = frozenset({list, dict, set})
+_UNHASHABLE_KEY = "a list, dict or set used as a dict key or set item (unhashable)"
+# Every dotted tail of the loaders' names ("loads", "ConfigModule.load_config"): one set lookup per call.
+_NESTED_NAMES = frozenset(".".join(q.split(".")[i:]) for q in NESTED_LOADERS for i in range(1, q.count(".") + 1))
+MAX_NESTED_REFS = 1025  # one more than the walker analyses, so it can say some were left
+# The result is sized as a tree only when its shape hints at fan-out (DUP, more memo reads than twice
+# the entries: self-insertion reads the container back each time): a real checkpoint rarely pays for it.
+_FANOUT_GETS = 8
 _PUT_OPS = frozenset({"PUT", "BINPUT", "LONG_BINPUT"})
 _GET_OPS = frozenset({"GET", "BINGET", "LONG_BINGET"})
 _PUSH_ARG = frozenset(
@@ -391,20 +422,19 @@ def _int_or(text: str) -> int:
         return -1
 
 
-def _key(value: Any) -> Any:
-    try:
-        hash(value)
-        return value
-    except TypeError:
-        return id(value)
-
-
-def _pairs(items: list[Any]) -> dict[Any, Any]:
+def _pairs(items: list[Any]) -> tuple[dict[Any, Any], bool]:
+    """The dict of key/value items, and False when a key is unhashable (the unpickler raises TypeError
+    there: a list, dict or set as a key, or the dict itself in a self-referential bomb)."""
     out: dict[Any, Any] = {}
+    hashable = True
     for i in range(0, len(items) - 1, 2):
         if len(out) < MAX_CONTAINER_ITEMS:
-            out[_key(items[i])] = items[i + 1]
-    return out
+            try:
+                out[items[i]] = items[i + 1]
+            except TypeError:
+                out[id(items[i])] = items[i + 1]
+                hashable = False
+    return out, hashable
 
 
 def _append(target: Any, items: list[Any]) -> None:
@@ -467,6 +497,13 @@ def _walk(reader: Reader, result: PickleAnalysis, max_ops: int, depth: int) -> A
         result.anomalies.append(
             Anomaly("frame", reader.pos, f"STOP before the end of the frame (frame ends at byte {machine.frame_end})")
         )
+    result.memo_entries += len(machine.memo)
+    result.gets += machine.gets
+    if result.dups or result.gets > 2 * result.memo_entries + _FANOUT_GETS:
+        size, cyclic, self_refs = expanded_size(value)
+        result.expansion = max(result.expansion, size)
+        result.cyclic = result.cyclic or cyclic
+        result.self_refs += self_refs
     return value if value is not None else True
 
 

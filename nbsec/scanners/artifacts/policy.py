@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import builtins
 import enum
 from collections.abc import Iterable
 from typing import NamedTuple
@@ -31,6 +32,85 @@ PY2_MODULES = {
     "StringIO": "io",
 }
 
+# Names the unpickler renames for protocol < 3 (_compat_pickle.NAME_MAPPING, the ones that matter here).
+PY2_NAMES = {
+    ("builtins", "xrange"): ("builtins", "range"),
+    ("builtins", "unicode"): ("builtins", "str"),
+    ("builtins", "basestring"): ("builtins", "str"),
+    ("builtins", "long"): ("builtins", "int"),
+    ("builtins", "unichr"): ("builtins", "chr"),
+    ("builtins", "reduce"): ("functools", "reduce"),
+    ("builtins", "intern"): ("sys", "intern"),
+    ("builtins", "raw_input"): ("builtins", "input"),
+    ("builtins", "execfile"): ("builtins", "exec"),
+    ("itertools", "izip"): ("builtins", "zip"),
+    ("itertools", "imap"): ("builtins", "map"),
+    ("itertools", "ifilter"): ("builtins", "filter"),
+}
+
+# Security scanners and safe loaders: a model file has no reason to import them, except to switch
+# them off (fickling.hook.remove_hook, ...). Matched on the top-level package.
+SCANNER_MODULES = frozenset(
+    {"fickling", "picklescan", "modelscan", "model_unpickler", "saferpickle", "modelaudit", "nbsec"}
+)
+# Model code that ships inside a scanner's package: `torch.save(model)` of nbsec's demo CNN names its class.
+# Such a pickle is judged like any whole pickled module (unknown global, refused by weights_only), not as tampering.
+SCANNER_MODEL_MODULES = frozenset({"nbsec.adversarial.demo_models"})
+
+# Deserializers that a REDUCE can call on bytes stored in the pickle itself: (qualified name -> index of
+# the argument holding the bytes or the file). The walker analyses those bytes as a nested stream.
+NESTED_LOADERS = {
+    "pickle.loads": 0,
+    "pickle.load": 0,
+    "pickle._loads": 0,
+    "pickle._load": 0,
+    "_pickle.loads": 0,
+    "_pickle.load": 0,
+    "dill.loads": 0,
+    "dill.load": 0,
+    "dill._dill.loads": 0,
+    "dill._dill.load": 0,
+    "cloudpickle.loads": 0,
+    "cloudpickle.load": 0,
+    "joblib.load": 0,
+    "joblib.numpy_pickle.load": 0,
+    "torch.load": 0,
+    "torch.serialization.load": 0,
+    "torch.storage._load_from_bytes": 0,
+    "torch.utils._config_module.ConfigModule.load_config": 1,
+}
+
+# The one nested deserializer a library writes by itself: `pickle.dumps(tensor)` stores each storage as
+# torch.storage._load_from_bytes(bytes). When its bytes are analysed, the call alone is medium; any other
+# loader in a stream (pickle.loads of embedded bytes, ...) is a second layer no pickler writes: high.
+LIBRARY_WRITTEN_LOADERS = frozenset({"torch.storage._load_from_bytes"})
+
+# Exact globals inside denied modules that are plain values: stdlib enums (calling the class with a
+# value looks a member up), torch's stored layouts, an in-memory buffer.
+SAFE_IN_DENIED = frozenset(
+    {
+        "http.HTTPStatus",
+        "http.HTTPMethod",
+        "signal.Signals",
+        "signal.Handlers",
+        "signal.Sigmasks",
+        "socket.AddressFamily",
+        "socket.SocketKind",
+        "socket.MsgFlag",
+        "socket.AddressInfo",
+        "ssl.TLSVersion",
+        "ssl.VerifyMode",
+        "ssl.VerifyFlags",
+        "ssl.Options",
+        "ssl.AlertDescription",
+        "ssl.SSLErrorNumber",
+        "ssl.Purpose",
+        "torch.serialization._get_layout",  # torch.sparse_coo and other layouts pickle as _get_layout(name)
+        "io.BytesIO",
+        "_io.BytesIO",
+    }
+)
+
 # Whole modules (and their submodules) that have no business in a model file.
 # fmt: off
 DENY_MODULES = frozenset({
@@ -50,7 +130,8 @@ DENY_MODULES = frozenset({
     "_sqlite3", "torch.hub", "torch._dynamo", "torch._inductor", "torch.jit", "torch.fx",
     "torch.utils.collect_env", "torch.utils.bottleneck", "torch.utils._config_module",
     "torch.utils.data.datapipes", "torch.package", "torch.compile", "torch.serialization", "torch._export",
-    "torch.export"
+    "torch.export", "__builtins__", "_frozen_importlib", "_frozen_importlib_external", "_imp", "pexpect", "pipes",
+    "_signal", "mmap", "syslog", "compile", "exec", "eval"
 })
 # fmt: on
 
@@ -168,6 +249,15 @@ ALLOW_EXACT = frozenset(
         "numpy.random._pickle.__randomstate_ctor",
         "numpy.random._pickle.__generator_ctor",
         "numpy.random._pickle.__bit_generator_ctor",
+        "numpy.random.mtrand.RandomState",
+        "numpy.random._generator.Generator",
+        "numpy.random._mt19937.MT19937",
+        "numpy.random._pcg64.PCG64",
+        "numpy.random._pcg64.PCG64DXSM",
+        "numpy.random._philox.Philox",
+        "numpy.random._sfc64.SFC64",
+        "numpy.random.bit_generator.SeedSequence",
+        "numpy.random.bit_generator.__pyx_unpickle_SeedSequence",
         "joblib.numpy_pickle.NumpyArrayWrapper",
         "joblib.numpy_pickle_compat.NDArrayWrapper",
         "sklearn.utils._bunch.Bunch",
@@ -207,7 +297,12 @@ NUMPY_TYPES = frozenset(
 # fmt: off
 SAFE_BUILTINS = frozenset({
     "set", "frozenset", "complex", "bytearray", "slice", "range", "bool", "int", "float", "str", "bytes",
-    "list", "dict", "tuple", "object", "NotImplemented", "Ellipsis"
+    "list", "dict", "tuple", "object", "NotImplemented", "Ellipsis", "len", "min", "max", "isinstance",
+    "issubclass", "abs", "sum", "round", "pow", "divmod", "hash", "sorted", "reversed", "enumerate", "zip",
+    "map", "filter", "all", "any", "chr", "ord", "bin", "hex", "oct", "repr", "ascii", "format", "callable",
+    "id", "iter", "next", "memoryview", "property", "staticmethod", "classmethod",
+    # builtin exception classes: instances are data (joblib and multiprocessing results carry them)
+    *(n for n, v in vars(builtins).items() if isinstance(v, type) and issubclass(v, BaseException)),
 })
 # fmt: on
 # Call helpers that protocol 0-2 pickles of ordinary objects use; their arguments are globals that
@@ -221,17 +316,22 @@ class Verdict(enum.Enum):
     UNKNOWN = "unknown"
 
 
+SCANNER = "scanner"  # Classification.kind of a global from a security scanner's package
+NESTED = "nested-loader"  # Classification.kind of a deserializer that may read bytes from the pickle
+
+
 class Classification(NamedTuple):
     verdict: Verdict
     qualified: str  # module.name after Python 2 mapping
     reason: str
+    kind: str = ""
 
 
 def normalise(module: str, name: str) -> tuple[str, str]:
     """Apply the Python 2 -> 3 mapping the unpickler applies for protocol < 3."""
     head, _, rest = module.partition(".")
     mapped = PY2_MODULES.get(module) or (PY2_MODULES[head] + "." + rest if head in PY2_MODULES and rest else module)
-    return mapped, name
+    return PY2_NAMES.get((mapped, name), (mapped, name))
 
 
 def _prefixes(dotted: str) -> Iterable[str]:
@@ -240,31 +340,44 @@ def _prefixes(dotted: str) -> Iterable[str]:
 
 
 def classify(module: str, name: str, allow: frozenset[str] = frozenset()) -> Classification:
-    """Decide what a GLOBAL/STACK_GLOBAL reference is. Deny wins over every allow."""
+    """Decide what a GLOBAL/STACK_GLOBAL reference is. Deny wins over every allow.
+
+    Modules are matched by their full dotted name and its parents (`os`, `os.path`), never by a
+    component elsewhere in the path (`numpy.random._pickle` is not the stdlib `_pickle`). Inside a
+    dotted *name* (protocol 4 resolves `pathlib` + `os.system` with getattr), every step is an
+    attribute lookup, so a step named like a denied module or a dangerous function is denied.
+    """
     module, name = normalise(module, name)
     qualified = f"{module}.{name}"
-    # Protocol 4 resolves dotted names with getattr: ("pathlib", "os.system") reaches os.system.
-    components = [c for c in qualified.split(".") if c]
-    if module == "builtins" and name in SAFE_BUILTINS:
-        return Classification(Verdict.ALLOW, qualified, "builtin value type")
+    if module.partition(".")[0] in SCANNER_MODULES and module not in SCANNER_MODEL_MODULES:
+        return Classification(Verdict.DENY, qualified, "imports a security scanner's own module", SCANNER)
+    if qualified in NESTED_LOADERS:
+        return Classification(Verdict.DENY, qualified, "deserializes another stream", NESTED)
+    if (module == "builtins" and name in SAFE_BUILTINS) or qualified in SAFE_IN_DENIED:
+        return Classification(Verdict.ALLOW, qualified, "value type or harmless function")
     if qualified in REDUCERS:
         return Classification(Verdict.UNKNOWN, qualified, "object reconstruction helper (protocol 0-2)")
     for prefix in _prefixes(module):
         if prefix in DENY_MODULES:
             return Classification(Verdict.DENY, qualified, f"module {prefix} is on the denylist")
-    for dotted_in_name in _prefixes(name):
-        if "." in name and dotted_in_name in DENY_MODULES:
-            return Classification(Verdict.DENY, qualified, f"name reaches module {dotted_in_name}")
-    for component in components:
-        if component in DENY_COMPONENTS:
-            return Classification(Verdict.DENY, qualified, f"{component} runs code or resolves names")
-        if component in DENY_MODULES:
-            return Classification(Verdict.DENY, qualified, f"reaches module {component} through an attribute path")
     if "." in name:
+        steps = name.split(".")
+        for i, step in enumerate(steps):
+            reached = f"{module}.{'.'.join(steps[: i + 1])}"
+            if reached in DENY_MODULES:
+                return Classification(Verdict.DENY, qualified, f"name reaches module {reached}")
+            if step in DENY_COMPONENTS:
+                return Classification(Verdict.DENY, qualified, f"{step} runs code or resolves names")
+            if step in DENY_MODULES:
+                return Classification(Verdict.DENY, qualified, f"reaches module {step} through an attribute path")
         # A dotted attribute path is never needed by a benign reducer; treat as unknown at best.
         return Classification(Verdict.UNKNOWN, qualified, "dotted attribute path in the global's name")
+    if name in DENY_COMPONENTS:
+        return Classification(Verdict.DENY, qualified, f"{name} runs code or resolves names")
     if qualified in ALLOW_EXACT or qualified in allow or module in allow:
         return Classification(Verdict.ALLOW, qualified, "allowlisted")
+    if module == "__future__":
+        return Classification(Verdict.ALLOW, qualified, "inert __future__ feature flag")
     if (module == "numpy" and name in NUMPY_TYPES) or module.startswith(ALLOW_PREFIXES):
         # numpy.float64, numpy.int32 ... scalar types; numpy functions with side effects are denied above.
         return Classification(Verdict.ALLOW, qualified, "numpy scalar or dtype type")

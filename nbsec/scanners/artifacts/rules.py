@@ -226,6 +226,76 @@ MALFORMED_CONTAINER = _rule(
     confidence=Confidence.MEDIUM,
 )
 
+SCANNER_TAMPERING = _rule(
+    14,
+    "Pickle imports a security scanner's module (an attempt to switch it off)",
+    Severity.CRITICAL,
+    "The pickle imports or calls a module of a pickle/model security scanner or safe loader (fickling, "
+    "picklescan, modelscan, modelaudit, nbsec, ...). A model file never needs them; calling one while "
+    "loading removes its hooks or allowlists (fickling.hook.remove_hook), so the next load runs unchecked.",
+    LOAD_SAFELY,
+    (CWE_502, reference("CWE", "CWE-693"), ATLAS_MALICIOUS_MODEL, *SUPPLY_CHAIN),
+    "pickle_scanner_hook",
+    "pickle_state_dict",
+)
+
+NESTED_STREAM = _rule(
+    15,
+    "Pickle deserializes another stream while loading",
+    Severity.HIGH,
+    "A REDUCE calls a deserializer (pickle.loads, torch.load, torch.storage._load_from_bytes, dill.loads, "
+    "...). When its bytes are inside the pickle they are analysed as a nested stream and its findings are "
+    "reported under a location naming the call; when they are not (a path, a computed value), nothing can "
+    "say what the load will run. Only torch.storage._load_from_bytes, which `pickle.dumps(tensor)` writes by "
+    "itself, is medium once its bytes were analysed; any other second layer is an evasion, high.",
+    LOAD_SAFELY,
+    (CWE_502, ATLAS_MALICIOUS_MODEL, OWASP_ML06),
+    "pickle_nested_loader_path",
+    "pickle_state_dict",
+)
+
+RESOURCE_EXHAUSTION = _rule(
+    16,
+    "Pickle is shaped to exhaust memory or CPU (expansion or self-reference)",
+    Severity.HIGH,
+    "The stream uses DUP (which Python's pickler never writes), fills containers with themselves, or shares "
+    "references so that its result, walked as a tree, grows exponentially (billion laughs). The cost is "
+    "estimated from the simulated structure, never by building it.",
+    "Do not load the file; if the data is needed, ask for a format with explicit sizes (safetensors, JSON).",
+    (reference("CWE", "CWE-400"), reference("CWE", "CWE-776"), ATLAS_MALICIOUS_MODEL, OWASP_ML06),
+    "pickle_dup_bomb",
+    "pickle_state_dict",
+    confidence=Confidence.MEDIUM,
+)
+
+GLOBAL_RUNS_CODE = _rule(
+    17,
+    "Pickle calls a library function that runs code (found from its source)",
+    Severity.HIGH,
+    "A global outside the allowlist and the denylist was looked up on disk, without importing it: its "
+    "source reaches eval/exec/compile, process creation, file writes or imports (the path is in the "
+    "evidence). Loading the pickle calls it with arguments the file chooses.",
+    LOAD_SAFELY,
+    (CWE_502, reference("CWE", "CWE-94"), ATLAS_MALICIOUS_MODEL, OWASP_ML06),
+    "pickle_code_reaching_global",
+    "pickle_state_dict",
+    confidence=Confidence.MEDIUM,
+)
+
+PACKAGE_CODE = _rule(
+    18,
+    "torch.package archive ships Python code that runs on import",
+    Severity.HIGH,
+    "A torch.package archive carries the source of its modules; torch.package.PackageImporter imports them "
+    "while unpickling, so module-level statements (anything beyond imports, definitions and constants) "
+    "run, and calls to eval/exec, processes, files or imports inside them run when the objects are used.",
+    "Load only torch.package archives you built; prefer weights in safetensors and code from your own "
+    "reviewed repository.",
+    (reference("CWE", "CWE-94"), ATLAS_MALICIOUS_MODEL, *SUPPLY_CHAIN),
+    "torch_package_code",
+    "pickle_state_dict",
+)
+
 MANIFEST_MISMATCH = _rule(
     20,
     "File differs from its manifest",
@@ -263,6 +333,11 @@ RULES = (
     SAFETENSORS_HEADER,
     GGUF_TEMPLATE,
     MALFORMED_CONTAINER,
+    SCANNER_TAMPERING,
+    NESTED_STREAM,
+    RESOURCE_EXHAUSTION,
+    GLOBAL_RUNS_CODE,
+    PACKAGE_CODE,
     MANIFEST_MISMATCH,
     MANIFEST_SIGNATURE,
 )

@@ -18,11 +18,13 @@ from pathlib import PurePosixPath
 from typing import Any, BinaryIO
 
 from nbsec.model import Finding, Location, ScanError, Severity
-from nbsec.scanners.artifacts import rules
+from nbsec.scanners.artifacts import package_code, rules
 from nbsec.scanners.artifacts.base import Context, FormatError, Issue, Limits
 from nbsec.scanners.artifacts.containers import (
     ArchiveError,
     LimitExceeded,
+    WindowReader,
+    ZipListing,
     crc_matches,
     decompressor,
     list_zip,
@@ -30,12 +32,15 @@ from nbsec.scanners.artifacts.containers import (
     spool,
 )
 from nbsec.scanners.artifacts.pickle_findings import pickle_findings
-from nbsec.scanners.artifacts.pickle_vm import analyze
+from nbsec.scanners.artifacts.pickle_shape import NestedRef
+from nbsec.scanners.artifacts.pickle_vm import PickleAnalysis, analyze
+from nbsec.scanners.artifacts.policy import LIBRARY_WRITTEN_LOADERS, NESTED, classify
 from nbsec.targets import (
     BZIP2,
     GGUF,
     GZIP,
     HDF5,
+    KERAS_METADATA,
     LZMA,
     NPY,
     ONNX,
@@ -53,7 +58,16 @@ from nbsec.targets import (
 SCANNER = rules.SCANNER
 SNIFF = 4096
 COMPRESSED = {GZIP: "gzip", BZIP2: "bz2", XZ: "xz", LZMA: "lzma", ZLIB: "zlib"}
-FORMAT_CHECKERS = {SAFETENSORS: "safetensors", GGUF: "gguf", ONNX: "onnx", HDF5: "keras", SAVEDMODEL: "savedmodel"}
+FORMAT_CHECKERS = {
+    SAFETENSORS: "safetensors",
+    GGUF: "gguf",
+    ONNX: "onnx",
+    HDF5: "keras",
+    SAVEDMODEL: "savedmodel",
+    KERAS_METADATA: "keras_metadata",
+}
+MAX_NESTED_STREAMS = 1024  # deserializer calls whose bytes are analysed, per pickle (one per pickled tensor)
+MAX_TRANSCODED = 256 * 1024 * 1024  # protocol <= 2 bytes spelled as text are re-read into memory up to this
 
 Result = Finding | ScanError
 
@@ -67,6 +81,8 @@ class Walk:
     limits: Limits
     allow: frozenset[str]
     stats: dict[str, int] = field(default_factory=lambda: {"members": 0, "pickles": 0, "bytes_skipped": 0})
+
+    torchscript: bool = False  # inside a TorchScript archive: its own pickles are read by torch.jit, not pickle
 
     def context(self, member: str | None) -> Context:
         return Context(display=self.display, member=member, folder=self.folder, limits=self.limits)
@@ -114,7 +130,7 @@ def walk_stream(walk: Walk, stream: BinaryIO, kind: str, member: str | None, dep
     """Dispatch one stream (the file, or a member) on its sniffed kind."""
     try:
         if kind == PICKLE:
-            yield from _pickle(walk, stream, member, name)
+            yield from _pickle(walk, stream, member, name, depth=depth)
         elif kind == ZIP:
             yield from _zip(walk, stream, member, depth)
         elif kind == TAR:
@@ -126,11 +142,7 @@ def walk_stream(walk: Walk, stream: BinaryIO, kind: str, member: str | None, dep
         elif kind in FORMAT_CHECKERS:
             yield from _format(walk, stream, kind, member)
         elif kind == SEVENZIP:
-            yield walk.error(
-                member,
-                "7z archive: its members were not scanned (nbsec does not unpack 7z yet)",
-                "extract it with 7z and scan the extracted folder: `nbsec scan DIR`",
-            )
+            yield from _sevenzip(walk, stream, member, depth)
     except LimitExceeded as exc:
         yield walk.finding(Issue(rules.ARCHIVE_ANOMALY, f"safety limit reached: {exc}", severity=Severity.HIGH), member)
         yield walk.error(
@@ -149,10 +161,82 @@ def _sniff_member(head: bytes, name: str) -> str | None:
 # -- pickle ----------------------------------------------------------------------------------------
 
 
-def _pickle(walk: Walk, stream: BinaryIO, member: str | None, name: str, quiet: bool = False) -> Iterator[Result]:
+def _pickle(
+    walk: Walk, stream: BinaryIO, member: str | None, name: str, quiet: bool = False, depth: int = 0
+) -> Iterator[Result]:
     walk.stats["pickles"] += 1
     analysis = analyze(stream, stream.tell() if _seekable(stream) else 0, None, max_ops=walk.limits.max_pickle_ops)
-    yield from pickle_findings(walk, analysis, member, quiet=quiet)
+    yield from pickle_findings(walk, analysis, member, quiet=quiet, torchscript=walk.torchscript)
+    yield from _nested(walk, stream, analysis, member, depth)
+
+
+def _nested(walk: Walk, stream: BinaryIO, analysis: PickleAnalysis, member: str | None, depth: int) -> Iterator[Result]:
+    """Deserializer calls: analyse the bytes they are given as a nested stream, or say they cannot be."""
+    called = {ref.entry for ref in analysis.nested}
+    for ref in analysis.globals:
+        verdict = classify(ref.module, ref.name, walk.allow)
+        if verdict.kind == NESTED and verdict.qualified not in called:
+            called.add(verdict.qualified)
+            evidence = f"{verdict.qualified} imported at byte {ref.offset}; not called with bytes stored in the pickle"
+            yield walk.finding(Issue(rules.NESTED_STREAM, evidence, offset=ref.offset), member)
+    analysed: dict[str, list[NestedRef]] = {}
+    for nested in analysis.nested[:MAX_NESTED_STREAMS]:
+        yield from _nested_stream(walk, stream, nested, member, depth, analysed)
+    for entry, refs in analysed.items():
+        # One summary per deserializer: pickle.dumps(tensor) writes one _load_from_bytes per storage.
+        first = refs[0]
+        where = _join(member, f"<{entry} bytes at byte {first.offset}>")
+        more = f" and {len(refs) - 1} more call(s)" if len(refs) > 1 else ""
+        evidence = f"{entry}(...) at byte {first.offset}{more} unpickles bytes stored in the pickle; analysed: {where}"
+        severity = Severity.MEDIUM if entry in LIBRARY_WRITTEN_LOADERS else None
+        yield walk.finding(Issue(rules.NESTED_STREAM, evidence, first.offset, severity=severity), member)
+    if len(analysis.nested) > MAX_NESTED_STREAMS:
+        yield walk.error(
+            member,
+            f"more than {MAX_NESTED_STREAMS} nested deserializer calls; only {MAX_NESTED_STREAMS} analysed",
+            "inspect the file by hand",
+        )
+
+
+def _nested_stream(
+    walk: Walk, stream: BinaryIO, ref: NestedRef, member: str | None, depth: int, analysed: dict[str, list[NestedRef]]
+) -> Iterator[Result]:
+    call = f"{ref.entry}(...) at byte {ref.offset}"
+    label = _join(member, f"<{ref.entry} bytes at byte {ref.offset}>")
+    if not ref.embedded:
+        evidence = f"{call}: its argument is not bytes stored in the pickle (a path or a computed value)"
+        yield walk.finding(Issue(rules.NESTED_STREAM, evidence, offset=ref.offset), member)
+        return
+    if depth + 1 >= walk.limits.max_depth:
+        yield walk.finding(
+            Issue(rules.NESTED_STREAM, f"{call}: nested deeper than {walk.limits.max_depth} levels", ref.offset), member
+        )
+        yield walk.error(label, "nested stream not analysed (depth limit)", "inspect the file by hand")
+        return
+    data = _embedded(walk, stream, ref)
+    kind = _sniff_member(_head(data), "") if data is not None else None
+    if data is None or kind is None:
+        why = "cannot be re-read from this stream" if data is None else "are not a pickle or an archive nbsec reads"
+        yield walk.finding(Issue(rules.NESTED_STREAM, f"{call}: its bytes {why}; not analysed", ref.offset), member)
+        return
+    analysed.setdefault(ref.entry, []).append(ref)
+    yield from walk_stream(walk, data, kind, label, depth + 1, ref.entry)
+
+
+def _embedded(walk: Walk, stream: BinaryIO, ref: NestedRef) -> BinaryIO | None:
+    if ref.data is not None:
+        return io.BytesIO(ref.data)
+    if ref.start is None or not _seekable(stream):
+        return None
+    window: BinaryIO = io.BufferedReader(WindowReader(stream, ref.start, ref.size), 64 * 1024)  # type: ignore[arg-type]
+    if ref.transcode is None:
+        return window
+    if ref.size > MAX_TRANSCODED:
+        return None
+    try:
+        return io.BytesIO(window.read(ref.size).decode("utf-8", "surrogatepass").encode(ref.transcode))
+    except (UnicodeError, LookupError):
+        return None
 
 
 # -- zip -------------------------------------------------------------------------------------------
@@ -176,6 +260,25 @@ def _zip(walk: Walk, stream: BinaryIO, member: str | None, depth: int) -> Iterat
     names = {m.name for m in listing.members}
     is_torch = any(n.endswith("/data.pkl") or n == "data.pkl" for n in names)
     is_keras = "config.json" in names and ("metadata.json" in names or "model.weights.h5" in names)
+    is_package = package_code.is_package_archive(names)
+    outer_torchscript = walk.torchscript
+    walk.torchscript = any(n.endswith("/constants.pkl") or n == "constants.pkl" for n in names)
+    try:
+        yield from _zip_members(walk, stream, listing, member, depth, is_torch, is_keras, is_package)
+    finally:
+        walk.torchscript = outer_torchscript
+
+
+def _zip_members(
+    walk: Walk,
+    stream: BinaryIO,
+    listing: ZipListing,
+    member: str | None,
+    depth: int,
+    is_torch: bool,
+    is_keras: bool,
+    is_package: bool,
+) -> Iterator[Result]:
     anomalies = list(listing.anomalies)
     for entry in listing.members:
         walk.stats["members"] += 1
@@ -202,10 +305,14 @@ def _zip(walk: Walk, stream: BinaryIO, member: str | None, depth: int) -> Iterat
             # Look only when it poses as a pickle, and then only report what a load could import
             # (random floats can look like anything, including a PROTO opcode).
             if kind == PICKLE and head[:1] == b"\x80":
-                yield from _pickle(walk, data, label, entry.name, quiet=True)
+                yield from _pickle(walk, data, label, entry.name, quiet=True, depth=depth + 1)
             continue
         if is_keras and entry.name == "config.json":
             yield from _keras_config(walk, data, label)
+            continue
+        if is_package and entry.name.endswith(".py"):
+            source = data.read(package_code.MAX_SOURCE + 1)
+            yield from _issues(walk, package_code.check_source(source, entry.name), label)
             continue
         if kind is None:
             continue
@@ -288,6 +395,24 @@ def _compressed(walk: Walk, stream: BinaryIO, kind: str, member: str | None, dep
     yield from walk_stream(walk, reader, inner, label, depth + 1, inner_name)
 
 
+def _sevenzip(walk: Walk, stream: BinaryIO, member: str | None, depth: int) -> Iterator[Result]:
+    if depth >= walk.limits.max_depth:
+        yield walk.error(member, "nested archive not opened (depth limit)", "extract it and scan the contents")
+        return
+    from nbsec.scanners.artifacts.sevenzip import walk_7z
+
+    if not _seekable(stream):
+        stream = spool(stream, walk.limits, member or walk.display)
+
+    def scan_member(data: BinaryIO, name: str) -> Iterator[Result]:
+        walk.stats["members"] += 1
+        kind = _sniff_member(_head(data), name)
+        if kind is not None:
+            yield from walk_stream(walk, data, kind, _join(member, name), depth + 1, name)
+
+    yield from walk_7z(walk, stream, _size(stream) or 0, member, scan_member)
+
+
 # -- numpy ---------------------------------------------------------------------------------------
 
 
@@ -325,7 +450,8 @@ def _descr_has_object(descr: Any, depth: int = 0) -> bool:
     if depth > 32:
         return True
     if isinstance(descr, str):
-        return "O" in descr.lstrip("<>|=")[:1]
+        # 'O', '|O', '<O8' and the spelled-out 'object' / 'object_' all mean Python objects (numpy accepts each).
+        return descr.lstrip("<>|=").lower().startswith("o")
     if isinstance(descr, (list, tuple)):
         return any(_descr_has_object(item, depth + 1) for item in descr)
     return False

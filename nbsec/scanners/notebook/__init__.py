@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from nbsec.model import Finding, Location, ScanError, Suppressed
 from nbsec.scanners.base import Note, Scanner, ScanResult, register
 from nbsec.scanners.notebook.analysis import Analyzer, ParseFailure, UnitHit
-from nbsec.scanners.notebook.reader import CodeUnit, NotebookReadError, read_notebook, read_python
+from nbsec.scanners.notebook.reader import NotebookReadError, read_notebook, read_python
 from nbsec.scanners.notebook.rules import RULES, SCANNER
-from nbsec.suppress import inline_ignores, is_ignored
+from nbsec.suppress import is_ignored, lines_suppression
 from nbsec.targets import NOTEBOOK, PYTHON, FileTarget
 
 
@@ -72,18 +72,11 @@ def code_finding(display: str, item: UnitHit) -> Finding | Suppressed:
     )
     if is_ignored(rule.id, unit.ignore):
         return Suppressed(finding, "cell-metadata")
-    if is_ignored(rule.id, _ignores_on_lines(unit, item.line, item.end_line)):
-        return Suppressed(finding, "inline")
-    return finding
-
-
-def _ignores_on_lines(unit: CodeUnit, first: int, last: int | None) -> frozenset[str]:
-    lines = unit.source.splitlines()
-    found: frozenset[str] = frozenset()
-    for number in range(first, (last or first) + 1):
-        if 1 <= number <= len(lines):
-            found |= inline_ignores(lines[number - 1])
-    return found
+    # `# nbsec: ignore`, bandit's `# nosec`, detect-secrets' pragma (for secret rules) on the statement's lines.
+    why = lines_suppression(
+        rule.id, unit.source.splitlines(), item.line, item.end_line, secret=rule.category == "secrets"
+    )
+    return finding if why is None else Suppressed(finding, "inline", why)
 
 
 # Registers the content scanner (secrets, PII) beside the code scanner.

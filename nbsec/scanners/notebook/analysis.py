@@ -7,13 +7,15 @@ IPython's input transformer and parsed with `ast`.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
 from nbsec.scanners.notebook.reader import CodeUnit
-from nbsec.scanners.notebook.rules import CHECKS, EVAL_EXEC, LLM_OUTPUT_EXECUTED, Hit
+from nbsec.scanners.notebook.rule_base import NOT_CONSTANT
+from nbsec.scanners.notebook.rules import EVAL_EXEC, FACTORIES, LLM_OUTPUT_EXECUTED, Hit, checks_for
 
 # Magics whose argument is Python code that will run: analyse it too.
 CODE_LINE_MAGICS = frozenset({"time", "timeit", "prun", "debug", "capture"})
@@ -34,6 +36,32 @@ EXEC_SINKS = frozenset(
 )  # fmt: skip
 MAX_SNIPPET = 160
 MAX_LITERAL = 32
+# Methods that write a model or dataset to a folder: that folder, loaded later, is local, not a hub id.
+SAVE_METHODS = frozenset({"save_pretrained", "save_model", "save_to_disk"})
+# Calls that return a path on this machine.
+PATH_CALLS = frozenset({"os.getcwd", "os.fspath", "os.path.join", "os.path.abspath", "os.path.expanduser"})
+PATH_MODULES = ("os.path.", "pathlib.", "tempfile.")
+LOCAL_PREFIXES = ("./", "../", "/", "~", ".\\", "..\\")
+LOCAL_SUFFIXES = (".bin", ".safetensors", ".pt", ".pth", ".ckpt", ".gguf", ".onnx", ".json", ".h5", ".pkl", ".zip")
+WINDOWS_DRIVE = re.compile(r"[A-Za-z]:[\\/]")
+# Archive listings: for NAME in zf.namelist() binds a member name; for INFO in zf.infolist() a member record.
+MEMBER_NAMES = frozenset({"namelist", "getnames"})
+MEMBER_RECORDS = frozenset({"infolist", "getmembers"})
+MEMBER_NAME_FIELDS = frozenset({"filename", "name", "path"})
+MAX_TEXT_DEPTH = 16
+
+
+def local_text(text: str) -> bool:
+    """A string that names a file or folder here rather than a hub repository ('org/name' or 'name')."""
+    return (
+        text.startswith(LOCAL_PREFIXES)
+        or text in (".", "..")
+        or "\\" in text
+        or text.count("/") >= 2
+        or text.lower().endswith(LOCAL_SUFFIXES)
+        or WINDOWS_DRIVE.match(text) is not None
+        or any(part.startswith("checkpoint-") for part in text.split("/"))
+    )
 
 
 @lru_cache(maxsize=1)
@@ -80,6 +108,10 @@ class Analyzer:
 
     aliases: dict[str, str] = field(default_factory=dict)
     tainted: set[str] = field(default_factory=set)  # names holding LLM output, across cells
+    constants: dict[str, object] = field(default_factory=dict)  # names bound to a literal
+    local_names: set[str] = field(default_factory=set)  # names bound to a path here (Path(...), a saved folder)
+    saved: set[str] = field(default_factory=set)  # folders the code saves models to (literals)
+    members: dict[str, bool] = field(default_factory=dict)  # archive member names (True) and records (False)
 
     def analyze(self, unit: CodeUnit) -> Iterator[UnitHit | ParseFailure]:
         yield from self._analyze_source(unit, to_python(unit.source), line_offset=0, magic_call=None)
@@ -104,13 +136,18 @@ class Analyzer:
             if not isinstance(node, ast.Call):
                 continue
             yield from self._magic_body(unit, node, line_offset)
-            name = self.resolve(node.func) or ""
+            func = node.func
+            name = self.resolve(func) or ""
+            if not name and isinstance(func, ast.Attribute):
+                name = f"<expr>.{func.attr}"  # get_model().from_pretrained(...): the method is still known
+            elif isinstance(func, ast.Attribute) and func.attr in SAVE_METHODS:
+                self._note_saved(node)
             llm_sink = name in EXEC_SINKS and any(self._carries_llm_output(arg) for arg in node.args)
             if llm_sink:
                 hit = Hit(LLM_OUTPUT_EXECUTED, node, f"{name}() runs text a language model produced")
                 yield self._place(unit, hit, node, line_offset, magic_call)
-            for check in CHECKS:
-                for hit in check(name, node, self.resolve):
+            for check in checks_for(name.rpartition(".")[2], bool(node.keywords)):
+                for hit in check(name, node, self):
                     if not (llm_sink and hit.rule is EVAL_EXEC):  # the stronger finding covers it
                         yield self._place(unit, hit, node, line_offset, magic_call)
 
@@ -191,12 +228,128 @@ class Analyzer:
                     if alias.name != "*":
                         self.aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
             elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-                # loader = pickle.loads; loader(data) -- an alias by assignment.
-                value = node.value
-                if isinstance(value, (ast.Name, ast.Attribute)):
-                    resolved = self.resolve(value)
-                    if resolved and "." in resolved:
-                        self.aliases[node.targets[0].id] = resolved
+                self._bind(node.targets[0].id, node.value)
+            elif isinstance(node, ast.withitem) and isinstance(node.optional_vars, ast.Name):
+                self._bind(node.optional_vars.id, node.context_expr)  # with tarfile.open(p) as tar:
+            elif isinstance(node, ast.For) and isinstance(node.target, ast.Name):
+                self._bind_loop(node.target.id, node.iter)
+
+    def _bind(self, target: str, value: ast.expr) -> None:
+        """What a name holds after `target = value`, as far as the rules care."""
+        self.constants.pop(target, None)
+        self.local_names.discard(target)
+        if self.aliases.get(target, "").endswith("()"):
+            del self.aliases[target]  # no longer that instance (an import alias stays, as it always has)
+        if self.members:
+            self.members.pop(target, None)
+        if isinstance(value, ast.Constant):
+            self.constants[target] = value.value
+        elif isinstance(value, (ast.Name, ast.Attribute)):
+            # loader = pickle.loads; loader(data) -- an alias by assignment.
+            resolved = self.resolve(value)
+            if resolved and "." in resolved:
+                self.aliases[target] = resolved
+            elif isinstance(value, ast.Name) and value.id in self.constants:
+                self.constants[target] = self.constants[value.id]
+        elif isinstance(value, ast.Call):
+            called = self.resolve(value.func)
+            if called in FACTORIES:
+                self.aliases[target] = f"{called}()"  # an instance: tar = tarfile.open(p)
+            elif called is not None and self._path_call(called, value):
+                self.local_names.add(target)
+        elif isinstance(value, ast.BinOp) and isinstance(value.op, ast.Div):
+            self.local_names.add(target)  # Path(root) / "model"
+        if self.members and self.is_archive_member(value):
+            self.members[target] = True  # out = os.path.join(dest, name): a path named by the archive
+
+    def _bind_loop(self, target: str, iterable: ast.expr) -> None:
+        """for NAME in zf.namelist() / for INFO in zf.infolist() / for MEMBER in tar: archive members."""
+        self.members.pop(target, None)
+        func = iterable.func if isinstance(iterable, ast.Call) else None
+        if isinstance(func, ast.Attribute) and func.attr in MEMBER_NAMES | MEMBER_RECORDS:
+            archive = self.resolve(func.value) or ""
+            if archive.startswith(("zipfile.", "tarfile.")) and archive.endswith("()"):
+                self.members[target] = func.attr in MEMBER_NAMES
+        elif isinstance(iterable, ast.Name) and self.aliases.get(iterable.id, "").startswith("tarfile."):
+            self.members[target] = False  # iterating a TarFile yields TarInfo records
+
+    def _note_saved(self, call: ast.Call) -> None:
+        """model.save_pretrained(folder): loading from that folder later is local, not a hub download."""
+        folder = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg), None)
+        if isinstance(folder, ast.Name):
+            self.local_names.add(folder.id)
+        known = self.text(folder)
+        if known is not None and known[1]:
+            self.saved.add(known[0])
+
+    # -- the Scope the rule checks read (nbsec.scanners.notebook.rule_base.Scope) --------------
+
+    def value(self, node: ast.AST | None) -> object:
+        if isinstance(node, ast.Constant):
+            return node.value
+        if isinstance(node, ast.Name):
+            return self.constants.get(node.id, NOT_CONSTANT)
+        return NOT_CONSTANT
+
+    def text(self, node: ast.AST | None, depth: int = 0) -> tuple[str, bool] | None:
+        value = self.value(node)
+        if isinstance(value, str):
+            return value, True
+        if depth > MAX_TEXT_DEPTH:
+            return None
+        if isinstance(node, ast.JoinedStr):  # f"https://{host}/x": its literal head
+            head = ""
+            for part in node.values:
+                if not (isinstance(part, ast.Constant) and isinstance(part.value, str)):
+                    return head, False
+                head += part.value
+            return head, True
+        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Mod)):
+            left = self.text(node.left, depth + 1)
+            if left is None:
+                return None
+            if isinstance(node.op, ast.Mod) or not left[1]:  # "file://%s" % path: the head up to the first %
+                return left[0].split("%", 1)[0] if isinstance(node.op, ast.Mod) else left[0], False
+            right = self.text(node.right, depth + 1)
+            if right is None:
+                return left[0], False
+            return left[0] + right[0], right[1]
+        return None
+
+    def is_local_path(self, node: ast.AST) -> bool:
+        if isinstance(node, ast.Name) and node.id in self.local_names:
+            return True
+        known = self.text(node)
+        if known is not None:
+            text, exact = known
+            return local_text(text) or (exact and text in self.saved)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+            return True
+        if isinstance(node, ast.Call):
+            called = self.resolve(node.func)
+            return called is not None and self._path_call(called, node)
+        return False
+
+    def _path_call(self, called: str, call: ast.Call) -> bool:
+        """Path(...), os.path.join(...), tempfile.mkdtemp(), str(<a local path>): a path on this machine."""
+        if called in PATH_CALLS or called.startswith(PATH_MODULES):
+            return True
+        return called == "str" and len(call.args) == 1 and self.is_local_path(call.args[0])
+
+    def is_archive_member(self, node: ast.AST) -> bool:
+        if not self.members:
+            return False
+        for part in ast.walk(node):
+            if isinstance(part, ast.Name) and self.members.get(part.id):
+                return True
+            if (
+                isinstance(part, ast.Attribute)
+                and part.attr in MEMBER_NAME_FIELDS
+                and isinstance(part.value, ast.Name)
+                and self.members.get(part.value.id) is False
+            ):
+                return True
+        return False
 
     def resolve(self, node: ast.AST) -> str | None:
         """Dotted name of an expression through the import aliases: t.load -> torch.load."""
@@ -205,9 +358,14 @@ class Analyzer:
         if isinstance(node, ast.Attribute):
             base = self.resolve(node.value)
             return f"{base}.{node.attr}" if base else None
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "__import__":
-            if node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
-                return node.args[0].value.split(".")[0]  # __import__('pickle').loads
+        if isinstance(node, ast.Call):
+            if isinstance(node.func, ast.Name) and node.func.id == "__import__":
+                if node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
+                    return node.args[0].value.split(".")[0]  # __import__('pickle').loads
+                return None
+            made = self.resolve(node.func)
+            if made in FACTORIES:
+                return f"{made}()"  # an instance: tarfile.open(p).extractall -> tarfile.open().extractall
         return None
 
 

@@ -11,16 +11,22 @@ from collections.abc import Iterator
 
 from nbsec.model import Finding, Location, ScanError, Suppressed
 from nbsec.redact import snippet
-from nbsec.scanners.base import Scanner, ScanResult, register
+from nbsec.scanners.base import Scanner, ScanResult, SecretValue, register
 from nbsec.scanners.notebook.content_rules import RULES, SCANNER
 from nbsec.scanners.notebook.detectors import Match, TextContext
-from nbsec.scanners.notebook.parts import TextPart, expand_html, notebook_parts
+from nbsec.scanners.notebook.parts import TextPart, diff_part, expand_html, looks_like_diff, notebook_parts
 from nbsec.scanners.notebook.reader import NotebookReadError, load_notebook
-from nbsec.suppress import inline_ignores, is_ignored
-from nbsec.targets import NOTEBOOK, PYTHON, TEXT, FileTarget
+from nbsec.suppress import is_ignored, text_line_suppression
+from nbsec.targets import NOTEBOOK, PYTHON, TEXT, FileTarget, text_syntax
 
 MAX_FINDINGS_PER_PART = 10  # a secret printed in a loop is one problem, not a thousand findings
+# What a person wrote (a cell's source, a whole .py or config file) is not a loop: each distinct
+# hard-coded secret in it is a finding, up to a bound.
+MAX_FINDINGS_PER_WRITTEN_PART = 200
 MAX_TEXT_FILE = 8 * 1024 * 1024
+# Parts a person writes, where an inline comment (`# nbsec: ignore`, `# nosec`, `# pragma: allowlist secret`)
+# can stand; never outputs, which print whatever the code said.
+WRITTEN_PARTS = frozenset({"code", "markdown", "raw", "text"})
 
 PART_LABELS = {
     "code": "code",
@@ -71,7 +77,14 @@ class NotebookContentScanner(Scanner):
                 "raise max_file_size in [tool.nbsec], or exclude the file with exclude_paths",
             )
         text = target.path.read_bytes().decode("utf-8", errors="replace")
-        return [TextPart("code" if target.kind == PYTHON else "text", text)], False
+        if target.kind == PYTHON:
+            return [TextPart("code", text)], True
+        syntax = text_syntax(target.path)
+        if syntax == "text/x-diff" or (syntax is None and looks_like_diff(text)):
+            return [diff_part(text)], False  # added lines only; PII of a diff is its files' business
+        if syntax == "text/markdown":
+            return [TextPart("markdown", text, mime=syntax)], True
+        return [TextPart("text", text, mime=syntax)], False
 
 
 def find_matches(text: str, context: TextContext, with_pii: bool) -> list[Match]:
@@ -104,7 +117,9 @@ def _html_needs_parsing(part: TextPart, with_pii: bool) -> bool:
     return any(column_hints(name.strip()) for name in _HEADER.findall(part.text))
 
 
-def scan_part(display: str, part: TextPart, with_pii: bool) -> Iterator[Finding | Suppressed]:
+def scan_part(display: str, part: TextPart, with_pii: bool) -> Iterator[Finding | Suppressed | SecretValue]:
+    """Findings for one part, then each secret value found in it (`SecretValue`: for the engine's redaction
+    of the other findings of the file, never reported)."""
     if part.html:
         if _html_needs_parsing(part, with_pii):
             for located in expand_html(part):
@@ -113,14 +128,23 @@ def scan_part(display: str, part: TextPart, with_pii: bool) -> Iterator[Finding 
     context = TextContext(part=part.part, mime=part.mime, column=part.column)
     matches = find_matches(part.text, context, with_pii)
     spans = [(m.start, m.end) for m in matches]
-    for match in sorted(matches, key=lambda m: m.start)[:MAX_FINDINGS_PER_PART]:
+    ordered = sorted(matches, key=lambda m: m.start)
+    cap = MAX_FINDINGS_PER_WRITTEN_PART if part.part in WRITTEN_PARTS else MAX_FINDINGS_PER_PART
+    for match in ordered[:cap]:
         finding = _finding(display, part, match, spans)
+        secret = match.rule.category == "secrets"
         if is_ignored(match.rule.id, part.ignore):
             yield Suppressed(finding, "cell-metadata")
-        elif part.part == "code" and is_ignored(match.rule.id, _line_ignores(part.text, match.start)):
-            yield Suppressed(finding, "inline")
         else:
-            yield finding
+            why = None
+            if part.part in WRITTEN_PARTS:
+                why = text_line_suppression(match.rule.id, part.text, match.start, secret=secret)
+            yield finding if why is None else Suppressed(finding, "inline", why)
+        if secret:
+            yield SecretValue(match.value, finding.fingerprint)
+    for match in ordered[cap:]:
+        if match.rule.category == "secrets":
+            yield SecretValue(match.value)  # not reported (one part, many values), still redacted elsewhere
 
 
 def _finding(display: str, part: TextPart, match: Match, spans: list[tuple[int, int]]) -> Finding:
@@ -134,6 +158,8 @@ def _finding(display: str, part: TextPart, match: Match, spans: list[tuple[int, 
         where_row = "header" if row < 0 else f"row {row + 1}"
         element = f"table {(part.table or 0) + 1}, {where_row}, column {part.column}"
         line = column = None
+    if part.line_labels is not None and line is not None and line <= len(part.line_labels):
+        element = part.line_labels[line - 1] or element  # a diff: the file and line the change adds
     where = PART_LABELS.get(part.part, part.part)
     if element and element != where:
         where += f" ({element})"
@@ -149,9 +175,3 @@ def _finding(display: str, part: TextPart, match: Match, spans: list[tuple[int, 
     )
     evidence = f"{match.kind} in {where}: {snippet(part.text, match.start, match.end, others=spans)}"
     return rule.finding(location, evidence, severity=match.severity, confidence=match.confidence)
-
-
-def _line_ignores(text: str, offset: int) -> frozenset[str]:
-    start = text.rfind("\n", 0, offset) + 1
-    end = text.find("\n", offset)
-    return inline_ignores(text[start : end if end >= 0 else len(text)])

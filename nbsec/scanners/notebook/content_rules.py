@@ -66,8 +66,9 @@ PII_EXPOSED = Rule(
     scanner=SCANNER,
     description=(
         "Values that validate as personal data (email addresses, phone numbers, US SSNs, payment card "
-        "numbers passing Luhn, IBANs passing mod-97, IP addresses) appear in the notebook, most often in a "
-        "printed DataFrame. Columns named like PII raise the confidence."
+        "numbers passing Luhn, IBANs passing mod-97, IP addresses; dates of birth and passport numbers next to "
+        "their label) appear in a notebook, a Python or a Markdown file, most often in a printed DataFrame. "
+        "Columns named like PII raise the confidence."
     ),
     remediation=(
         "Clear outputs that show raw records; display aggregates or masked samples (df.head() of a "

@@ -15,12 +15,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from nbsec.model import Check, Finding, Location, Report, ScanError, Severity, Suppressed, Target
+from nbsec.scanners.base import SecretValue
 from nbsec.scanners.notebook import code_finding
 from nbsec.scanners.notebook.analysis import Analyzer, ParseFailure
 from nbsec.scanners.notebook.content import scan_part
 from nbsec.scanners.notebook.content_rules import SECRET_IN_OUTPUT
 from nbsec.scanners.notebook.parts import TextPart
 from nbsec.scanners.notebook.reader import CodeUnit
+from nbsec.scanners.redaction import redact_items
 
 KERNEL = "kernel"
 SKIP_NAMES = frozenset({"In", "Out", "exit", "quit", "get_ipython", "open"})
@@ -49,15 +51,16 @@ def scan_kernel(state: KernelState, report: Report) -> None:
     started = time.perf_counter()
     found_before = len(report.findings)
     errors: list[ScanError] = []
-    results: list[Finding | Suppressed] = []
+    results: list[Finding | Suppressed | SecretValue] = []
     results += _namespace(state.user_ns, errors)
     results += _environment(os.environ if state.environ is None else state.environ)
     results += _history(state.history)
-    for item in results:
-        if isinstance(item, Finding):
-            report.findings.append(item)
-        else:
-            report.suppressed.append(item)
+    findings = [item for item in results if isinstance(item, Finding)]
+    suppressed = [item for item in results if isinstance(item, Suppressed)]
+    # A history input's `pickle.load` line may hold a token too: its finding quotes the line.
+    redact_items(findings, suppressed, [item.value for item in results if isinstance(item, SecretValue)])
+    report.findings.extend(findings)
+    report.suppressed.extend(suppressed)
     report.errors.extend(errors)
     report.targets.append(Target(f"{KERNEL}:namespace", "kernel", "error" if errors else "scanned",
                                  f"{len(state.user_ns)} names"))  # fmt: skip
@@ -68,7 +71,7 @@ def scan_kernel(state: KernelState, report: Report) -> None:
     report.timings["kernel"] = report.timings.get("kernel", 0.0) + time.perf_counter() - started
 
 
-def _namespace(user_ns: Mapping[str, Any], errors: list[ScanError]) -> Iterator[Finding | Suppressed]:
+def _namespace(user_ns: Mapping[str, Any], errors: list[ScanError]) -> Iterator[Finding | Suppressed | SecretValue]:
     for name, value in list(user_ns.items()):
         if name.startswith("_") or name in SKIP_NAMES:
             continue
@@ -89,7 +92,7 @@ def _is_dataframe(value: Any) -> bool:
     return kind.__name__ == "DataFrame" and kind.__module__.startswith("pandas")
 
 
-def _dataframe(name: str, frame: Any, errors: list[ScanError]) -> Iterator[Finding | Suppressed]:
+def _dataframe(name: str, frame: Any, errors: list[ScanError]) -> Iterator[Finding | Suppressed | SecretValue]:
     target = f"{KERNEL}:{name}"
     try:
         columns = list(frame.columns)[:MAX_COLUMNS]
@@ -134,7 +137,7 @@ def _environment(environ: Mapping[str, str]) -> Iterator[Finding]:
         )
 
 
-def _history(history: Sequence[str]) -> Iterator[Finding | Suppressed]:
+def _history(history: Sequence[str]) -> Iterator[Finding | Suppressed | SecretValue]:
     analyzer = Analyzer()
     for number, source in enumerate(history, start=1):
         if not source.strip():

@@ -42,6 +42,8 @@ class TextPart:
     column: str | None = None  # DataFrame column name of a table cell
     element: str | None = None  # "table 1, row 3, column email" for table cells; metadata key paths
     ignore: frozenset[str] = field(default=frozenset())
+    # A diff: for each line of `text`, "path, line N" of the file that line adds ("" for others).
+    line_labels: tuple[str, ...] | None = None
 
 
 def _text(value: Any) -> str:
@@ -167,13 +169,73 @@ def _attachments(attachments: dict[str, Any], base: dict[str, Any]) -> Iterator[
         if not isinstance(bundle, dict):
             continue
         for mime, payload in bundle.items():
-            if not (mime.startswith("text/") or mime.endswith("json")) or not isinstance(payload, str):
+            if not (mime.startswith("text/") or mime.endswith("json")):
                 continue
-            try:
-                text = base64.b64decode(payload, validate=False).decode("utf-8", "replace")
-            except (binascii.Error, ValueError):
-                continue
-            yield TextPart("attachment", _cut(text), mime=mime, element=f"attachment {name}", **base)
+            if isinstance(payload, (dict, list)) and mime.endswith("json"):
+                text = _dump(payload)
+            else:
+                text = _attachment_text(_text(payload))
+            if text:
+                yield TextPart("attachment", _cut(text), mime=mime, element=f"attachment {name}", **base)
+
+
+_BASE64_BODY = re.compile(r"[A-Za-z0-9+/=\s]+")
+
+
+def _attachment_text(payload: str) -> str:
+    """A text attachment's content: base64 as nbformat stores it, or the text itself as some tools write it."""
+    if _BASE64_BODY.fullmatch(payload):
+        try:
+            return base64.b64decode("".join(payload.split()), validate=True).decode("utf-8")
+        except (binascii.Error, ValueError, UnicodeDecodeError):
+            pass  # not base64 after all ("password" is valid base64 text): read it as written
+    return payload
+
+
+# --------------------------------------------------------------------------- diffs
+
+_HUNK = re.compile(r"@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@")
+
+
+def looks_like_diff(text: str) -> bool:
+    """A unified diff without a .diff/.patch name (a saved `git diff`, a mail-style patch)."""
+    head = text[:4096]
+    return head.startswith(("diff --git ", "--- ", "From ")) and "\n+++ " in head and "\n@@ " in head
+
+
+def diff_part(text: str) -> TextPart:
+    """The added lines of a unified diff, at their own line numbers (other lines blanked).
+
+    Removed and context lines are not what the change brings in: a secret a diff deletes is
+    not a new leak. Each kept line is labelled with the new file's path and line number.
+    """
+    lines = text.split("\n")
+    kept: list[str] = []
+    labels: list[str] = []
+    path, number, in_hunk = "", 0, False
+    for line in lines:
+        label = ""
+        if line.startswith("+++ "):
+            path = line[4:].split("\t", 1)[0].strip()
+            path = path[2:] if path.startswith("b/") else path
+            in_hunk = False
+            line = ""
+        elif line.startswith("@@"):
+            hunk = _HUNK.match(line)
+            in_hunk, number = (True, int(hunk.group(1))) if hunk else (False, 0)
+            line = ""
+        elif in_hunk and line.startswith("+"):
+            label = f"{path}, line {number}" if path else f"line {number}"
+            number += 1
+            line = " " + line[1:]  # same columns as the diff file
+        elif in_hunk and line.startswith(" "):
+            number += 1
+            line = ""
+        else:
+            line = ""  # removed lines, headers, "\ No newline at end of file"
+        kept.append(line)
+        labels.append(label)
+    return TextPart("text", "\n".join(kept), mime="text/x-diff", line_labels=tuple(labels))
 
 
 def _dump(value: Any) -> str:

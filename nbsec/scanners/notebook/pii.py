@@ -1,6 +1,7 @@
 r"""Personal data in notebook text, found by validators instead of an NLP model.
 
-Kinds: email addresses, phone numbers, US SSNs, payment card numbers, IBANs, IPv4 addresses.
+Kinds: email addresses, phone numbers, US SSNs, payment card numbers, IBANs, IPv4 addresses, and
+(next to their context word or in their column only) dates of birth and passport numbers.
 Each has a cheap pre-filter ("@" for email; 4 digits for IPs; 9 digits for the rest), then a
 literal *anchor* searched in a skeleton of the text (ASCII digits turned to "0", capitals to
 "A", same offsets): "000-00-0000" for SSNs, "0000" for cards, "AA00" for IBANs. Python's
@@ -28,6 +29,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from nbsec.model import Confidence, Severity
+from nbsec.scanners.notebook import pii_identity
 from nbsec.scanners.notebook.content_rules import PII_EXPOSED
 from nbsec.scanners.notebook.detectors import Match, TextContext
 
@@ -38,9 +40,11 @@ CARD = "payment card number"
 IBAN = "IBAN"
 IP = "IP address"
 PERSON = "person"  # a column hint that fits every kind: name, customer, address, ...
+DOB = pii_identity.DOB
+PASSPORT = pii_identity.PASSPORT
 
 MAX_PER_KIND = 1000  # a column of a million emails is one problem; keep the work bounded
-PRIORITY = (IBAN, CARD, SSN, EMAIL, IP, PHONE)  # on overlap, the stronger validator wins
+PRIORITY = (IBAN, CARD, SSN, PASSPORT, EMAIL, IP, DOB, PHONE)  # on overlap, the stronger validator wins
 LOW, MEDIUM, HIGH = 0, 1, 2
 LEVELS = (Confidence.LOW, Confidence.MEDIUM, Confidence.HIGH)
 TEST_VALUE = -1  # a documented test value: reported, but at low confidence whatever the context
@@ -74,6 +78,8 @@ COLUMN_WORDS: dict[str, frozenset[str]] = {
     CARD: frozenset({"card", "cards", "cc", "ccn", "ccnum", "pan", "creditcard", "cardnumber", "cardno"}),
     IBAN: frozenset({"iban", "account", "acct", "bank", "bankaccount", "accountnumber"}),
     IP: frozenset({"ip", "ips", "ipv4", "ipaddr", "ipaddress", "remoteaddr", "clientip", "srcip", "dstip", "host"}),
+    DOB: frozenset({"dob", "birthdate", "birthday", "dateofbirth", "born"}),
+    PASSPORT: frozenset({"passport", "passportno", "passportnumber", "passportnum"}),
     PERSON: frozenset(
         (
             "name firstname lastname fullname surname address dob birthdate birthday customer patient person "
@@ -570,6 +576,8 @@ def _candidates(text: str, context: TextContext, hints: frozenset[str]) -> list[
     # texts a notebook holds are short, and per-call overhead is what they cost.
     if digits >= 4 and "0.0" in skeleton:
         found += _capped(_ips(text, skeleton))
+    if digits >= 4:
+        found += _capped(_identity(text, hints))
     if digits < 9:
         return found  # every other kind has at least 9 digits (SSN 9, phone 9, card 13, IBAN 11)
     if "AA00" in skeleton:
@@ -580,6 +588,15 @@ def _candidates(text: str, context: TextContext, hints: frozenset[str]) -> list[
         found += _capped(_ssns(text, skeleton, SSN in hints))
     found += _capped(_phones(text, skeleton, PHONE in hints))
     return found
+
+
+def _identity(text: str, hints: frozenset[str]) -> Iterator[_Found]:
+    """Dates of birth and passport numbers: only next to their context word or in their column."""
+    lowered = text.lower()
+    for start, end in pii_identity.dates_of_birth(text, lowered, DOB in hints):
+        yield _Found(DOB, start, end, MEDIUM, Severity.MEDIUM)
+    for start, end in pii_identity.passport_numbers(text, lowered, PASSPORT in hints):
+        yield _Found(PASSPORT, start, end, MEDIUM, Severity.HIGH)
 
 
 def _capped(items: Iterator[_Found]) -> list[_Found]:

@@ -9,25 +9,23 @@ so aliasing does not hide them.
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 
 from nbsec.model import Confidence, Rule, Severity, reference
+from nbsec.scanners.notebook import rules_downloads, rules_templates
+from nbsec.scanners.notebook.rule_base import (
+    CATEGORY,
+    NOT_CONSTANT,
+    SCANNER,
+    CallCheck,
+    Check,
+    Hit,
+    Scope,
+    constant,
+    keyword,
+)
 
-SCANNER = "notebook-code"
-CATEGORY = "unsafe code"
-
-
-@dataclass(frozen=True)
-class Hit:
-    """A rule firing on a call; severity/confidence override the rule default."""
-
-    rule: Rule
-    node: ast.AST
-    message: str
-    severity: Severity | None = None
-    confidence: Confidence | None = None
-
+__all__ = ["CATEGORY", "CHECKS", "FACTORIES", "RULES", "SCANNER", "Check", "Hit", "Scope", "checks_for"]
 
 CWE_502 = reference("CWE", "CWE-502")
 CWE_95 = reference("CWE", "CWE-95")
@@ -118,14 +116,15 @@ TRUST_REMOTE_CODE = Rule(
 
 EVAL_EXEC = Rule(
     id="NBSEC-NB-005",
-    title="eval/exec on a dynamic string",
+    title="eval/exec of code in a string",
     severity=Severity.MEDIUM,
     confidence=Confidence.MEDIUM,
     category=CATEGORY,
     scanner=SCANNER,
     description=(
         "eval and exec run whatever string they are given. When that string comes from data, a "
-        "model's output or a user, it is code injection."
+        "model's output or a user, it is code injection. A constant string is code the author wrote: "
+        "reported at low severity and confidence, as it hides code from review and linters."
     ),
     remediation=(
         "Parse data with ast.literal_eval or json.loads; dispatch on known names with a dict "
@@ -203,38 +202,35 @@ PLAIN_HTTP_ENDPOINT = Rule(
     sample_clean="from openai import OpenAI\nclient = OpenAI(base_url='http://localhost:8000/v1')\n",
 )
 
+MARSHAL_LOAD = Rule(
+    id="NBSEC-NB-016",
+    title="marshal.load(s) of data that may not be yours",
+    severity=Severity.MEDIUM,
+    confidence=Confidence.HIGH,
+    category=CATEGORY,
+    scanner=SCANNER,
+    description=(
+        "marshal is Python's internal format for compiled code. It is not meant for data from elsewhere: a "
+        "crafted input crashes the interpreter, and it rebuilds code objects that the code around it then runs."
+    ),
+    remediation=(
+        "Store data as JSON, numpy .npy (allow_pickle=False) or safetensors; use marshal only on files you wrote."
+    ),
+    references=(CWE_502, OWASP_ML06),
+    sample_trigger="import marshal\nwith open('cache.bin', 'rb') as f:\n    table = marshal.load(f)\n",
+    sample_clean="import json\nwith open('cache.json') as f:\n    table = json.load(f)\n",
+)
+
 RULES = (
     TORCH_LOAD, PICKLE_LOAD, YAML_LOAD, TRUST_REMOTE_CODE, EVAL_EXEC, LLM_OUTPUT_EXECUTED, TLS_VERIFY_OFF,
-    PLAIN_HTTP_ENDPOINT,
+    PLAIN_HTTP_ENDPOINT, *rules_downloads.RULES, *rules_templates.RULES, MARSHAL_LOAD,
 )  # fmt: skip
-
-
-# -- helpers -------------------------------------------------------------------
-
-
-def keyword(call: ast.Call, name: str) -> ast.keyword | None:
-    for kw in call.keywords:
-        if kw.arg == name:
-            return kw
-    return None
-
-
-def constant(node: ast.AST | None) -> object:
-    """The value of a literal, or the sentinel NOT_CONSTANT."""
-    if isinstance(node, ast.Constant):
-        return node.value
-    return NOT_CONSTANT
-
-
-NOT_CONSTANT = object()
 
 
 # -- checks ----------------------------------------------------------------------
 
-Check = Callable[[str, ast.Call, Callable[[ast.AST], str | None]], Iterator[Hit]]
 
-
-def check_torch_load(name: str, call: ast.Call, resolve: Callable[[ast.AST], str | None]) -> Iterator[Hit]:
+def check_torch_load(name: str, call: ast.Call, scope: Scope) -> Iterator[Hit]:
     if name not in ("torch.load", "torch.serialization.load"):
         return
     kw = keyword(call, "weights_only")
@@ -274,15 +270,23 @@ _PICKLE_LOADERS = frozenset(
         "sklearn.externals.joblib.load",
         "shelve.open",
         "jsonpickle.decode",
+        "jsonpickle.loads",
+        "jsonpickle.unpickler.decode",
+        "jsonpickle.Unpickler().restore",  # jsonpickle.Unpickler().restore(obj), bandit's third case
+        "jsonpickle.unpickler.Unpickler().restore",
         "pandas.read_pickle",
         "torch.package.PackageImporter",
     }
 )
 
 
-def check_pickle_load(name: str, call: ast.Call, resolve: Callable[[ast.AST], str | None]) -> Iterator[Hit]:
+def check_pickle_load(name: str, call: ast.Call, scope: Scope) -> Iterator[Hit]:
     if name in _PICKLE_LOADERS:
-        yield Hit(PICKLE_LOAD, call, f"{name} deserializes with pickle")
+        shown = name.replace("().", "(...).")
+        yield Hit(PICKLE_LOAD, call, f"{shown} deserializes with pickle" + _JSONPICKLE_NOTE * name.startswith("json"))
+        return
+    if name in ("marshal.load", "marshal.loads"):
+        yield Hit(MARSHAL_LOAD, call, f"{name} rebuilds objects (code objects too) from bytes it trusts")
         return
     if name == "numpy.load":
         kw = keyword(call, "allow_pickle")
@@ -298,7 +302,7 @@ def check_pickle_load(name: str, call: ast.Call, resolve: Callable[[ast.AST], st
 _SAFE_YAML_LOADERS = ("SafeLoader", "CSafeLoader", "BaseLoader", "CBaseLoader")
 
 
-def check_yaml_load(name: str, call: ast.Call, resolve: Callable[[ast.AST], str | None]) -> Iterator[Hit]:
+def check_yaml_load(name: str, call: ast.Call, scope: Scope) -> Iterator[Hit]:
     if name in ("yaml.unsafe_load", "yaml.unsafe_load_all"):
         yield Hit(YAML_LOAD, call, f"{name} constructs arbitrary Python objects")
         return
@@ -309,7 +313,7 @@ def check_yaml_load(name: str, call: ast.Call, resolve: Callable[[ast.AST], str 
     if loader is None:
         yield Hit(YAML_LOAD, call, f"{name} without Loader= (unsafe default on PyYAML < 5.1, error on >= 6)")
         return
-    loader_name = resolve(loader) or ""
+    loader_name = scope.resolve(loader) or ""
     if loader_name.rsplit(".", 1)[-1] in _SAFE_YAML_LOADERS:
         return
     if loader_name.rsplit(".", 1)[-1] in ("FullLoader", "CFullLoader"):
@@ -320,7 +324,7 @@ def check_yaml_load(name: str, call: ast.Call, resolve: Callable[[ast.AST], str 
         yield Hit(YAML_LOAD, call, f"{name} with a computed Loader", confidence=Confidence.LOW)
 
 
-def check_trust_remote_code(name: str, call: ast.Call, resolve: Callable[[ast.AST], str | None]) -> Iterator[Hit]:
+def check_trust_remote_code(name: str, call: ast.Call, scope: Scope) -> Iterator[Hit]:
     kw = keyword(call, "trust_remote_code")
     if kw is not None and constant(kw.value) is True:
         yield Hit(TRUST_REMOTE_CODE, call, "imports and runs Python files from the model repository")
@@ -351,7 +355,8 @@ def _plain_http(value: object) -> bool:
     return not host.lower().startswith(_LOCAL_HOSTS) and not host.lower().endswith((".local", ".internal"))
 
 
-def check_tls_and_http(name: str, call: ast.Call, resolve: Callable[[ast.AST], str | None]) -> Iterator[Hit]:
+def check_tls_and_http(name: str, call: ast.Call, scope: Scope) -> Iterator[Hit]:
+    """Keywords of any call: verify=False, an endpoint keyword with a plain-http URL."""
     verify = keyword(call, "verify")
     if verify is not None and constant(verify.value) is False:
         yield Hit(TLS_VERIFY_OFF, call, "verify=False accepts any certificate")
@@ -359,11 +364,17 @@ def check_tls_and_http(name: str, call: ast.Call, resolve: Callable[[ast.AST], s
         if kw.arg in _ENDPOINT_KEYWORDS and _plain_http(constant(kw.value)):
             yield Hit(PLAIN_HTTP_ENDPOINT, call, f"{kw.arg} uses plain http on a non-local host")
             return
-    if name in _HTTP_CALLS and call.args and _plain_http(constant(call.args[0])):
+
+
+def check_http_url(name: str, call: ast.Call, scope: Scope) -> Iterator[Hit]:
+    """requests.get('http://...'): the URL as first argument (a plain-http endpoint keyword is reported instead)."""
+    if name not in _HTTP_CALLS or not call.args or not _plain_http(constant(call.args[0])):
+        return
+    if not any(kw.arg in _ENDPOINT_KEYWORDS and _plain_http(constant(kw.value)) for kw in call.keywords):
         yield Hit(PLAIN_HTTP_ENDPOINT, call, f"{name} to a plain-http URL on a non-local host")
 
 
-def check_keras_unsafe(name: str, call: ast.Call, resolve: Callable[[ast.AST], str | None]) -> Iterator[Hit]:
+def check_keras_unsafe(name: str, call: ast.Call, scope: Scope) -> Iterator[Hit]:
     if not name.endswith(("models.load_model", "saving.load_model")) or "keras" not in name:
         return
     kw = keyword(call, "safe_mode")
@@ -371,20 +382,57 @@ def check_keras_unsafe(name: str, call: ast.Call, resolve: Callable[[ast.AST], s
         yield Hit(PICKLE_LOAD, call, "keras load_model(safe_mode=False) runs Lambda layer bytecode")
 
 
-def check_eval_exec(name: str, call: ast.Call, resolve: Callable[[ast.AST], str | None]) -> Iterator[Hit]:
+def check_eval_exec(name: str, call: ast.Call, scope: Scope) -> Iterator[Hit]:
     if name not in ("eval", "exec", "builtins.eval", "builtins.exec"):
         return
+    what = name.rsplit(".", 1)[-1]
     if call.args and isinstance(call.args[0], ast.Constant):
-        return  # a literal string is code the author wrote, not injected
-    yield Hit(EVAL_EXEC, call, f"{name.rsplit('.', 1)[-1]}() on a value computed at run time")
+        # Code the author wrote, not injected: still code a reviewer and a linter do not see (bandit reports it).
+        yield Hit(
+            EVAL_EXEC,
+            call,
+            f"{what}() of a constant string: write the code itself (or ast.literal_eval for a literal)",
+            severity=Severity.LOW,
+            confidence=Confidence.LOW,
+        )
+        return
+    yield Hit(EVAL_EXEC, call, f"{what}() on a value computed at run time")
 
 
-CHECKS: tuple[Check, ...] = (
-    check_torch_load,
-    check_pickle_load,
-    check_yaml_load,
-    check_trust_remote_code,
-    check_eval_exec,
-    check_tls_and_http,
-    check_keras_unsafe,
+_JSONPICKLE_NOTE = ": jsonpickle rebuilds any class named in the JSON (py/object, py/reduce)"
+
+# Each check with the last name components it handles: the analysis runs only those for a call.
+CHECKS: tuple[CallCheck, ...] = (
+    CallCheck(check_torch_load, frozenset({"load"})),
+    CallCheck(
+        check_pickle_load,
+        frozenset({"load", "loads", "Unpickler", "open", "decode", "read_pickle", "PackageImporter", "restore"}),
+    ),
+    CallCheck(check_yaml_load, frozenset({"load", "load_all", "unsafe_load", "unsafe_load_all"})),
+    CallCheck(check_trust_remote_code, None),
+    CallCheck(check_eval_exec, frozenset({"eval", "exec"})),
+    CallCheck(check_tls_and_http, None),
+    CallCheck(check_http_url, frozenset(name.rpartition(".")[2] for name in _HTTP_CALLS)),
+    CallCheck(check_keras_unsafe, frozenset({"load_model"})),
+    *rules_downloads.CHECKS,
+    *rules_templates.CHECKS,
 )
+# Constructors whose instances are followed by name: `tar = tarfile.open(p)`, then `tar.extractall()`.
+FACTORIES = rules_downloads.FACTORIES | {"jsonpickle.Unpickler", "jsonpickle.unpickler.Unpickler"}
+
+
+def _dispatch() -> tuple[dict[str, tuple[Check, ...]], tuple[Check, ...]]:
+    by_last: dict[str, list[Check]] = {}
+    for spec in CHECKS:
+        for last in spec.last_names or ():
+            by_last.setdefault(last, []).append(spec.check)
+    return {k: tuple(v) for k, v in by_last.items()}, tuple(s.check for s in CHECKS if s.last_names is None)
+
+
+_BY_LAST, _ON_KEYWORDS = _dispatch()
+
+
+def checks_for(last: str, has_keywords: bool) -> tuple[Check, ...]:
+    """The checks a call whose resolved name ends in `last` can match (keyword checks when it passes any)."""
+    named = _BY_LAST.get(last, ())
+    return named + _ON_KEYWORDS if has_keywords else named

@@ -8,18 +8,26 @@ except node names and op names:
     GraphDef.node(1) -> NodeDef{name(1), op(2)}
     GraphDef.library(2) -> FunctionDefLibrary.function(1) -> FunctionDef{signature(1).name(1), node_def(3)}
 
+Keras layers saved by tf.keras also leave their JSON config in the object graph (the deprecated
+SavedUserObject.metadata), Lambda layers included; those configs go through the Keras walker:
+
+    MetaGraphDef.object_graph_def(7) -> SavedObjectGraph.nodes(1) -> SavedObject.user_object(4)
+    -> SavedUserObject{identifier(1), metadata(3): JSON}
+
 SaveV2/RestoreV2 also touch files, but every checkpointing model has them (they read the variables
 next to the graph), so they are deliberately not reported.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from nbsec.scanners.artifacts.base import Context, FormatError, Issue
+from nbsec.scanners.artifacts.formats.keras import walk_config
 from nbsec.scanners.artifacts.formats.protobuf import (
     LEN,
     VARINT,
@@ -115,6 +123,12 @@ def check(data: BinaryIO, size: int, ctx: Context) -> Iterator[Issue]:
         yield Issue(SAVEDMODEL_RISKY_OP, f"op {op} x{use.count} ({why}) in nodes {nodes}{more}", offset=use.offset)
     if walker.unlisted:
         yield Issue(SAVEDMODEL_RISKY_OP, f"{walker.unlisted} more nodes with risky ops of other types (not listed)")
+    for offset, metadata in walker.keras_metadata:
+        try:
+            config = json.loads(metadata)
+        except (ValueError, RecursionError):
+            continue  # metadata is free text for non-Keras user objects
+        yield from walk_config(config, f"saved_model.pb object graph@{offset}", offset=offset)
 
 
 class _Walker:
@@ -124,6 +138,7 @@ class _Walker:
         self.fields = 0
         self.uses: dict[str, _OpUse] = {}
         self.unlisted = 0
+        self.keras_metadata: list[tuple[int, bytes]] = []
 
     def _fields(self, span: Span, depth: int) -> Iterator[tuple[int, int | Span, int]]:
         """(field_number, value, offset) of span's fields; values of unexpected wire types are dropped
@@ -149,6 +164,22 @@ class _Walker:
                 for inner, graph, _ in self._fields(value, 1):
                     if inner == 2 and isinstance(graph, Span):
                         self.graph(graph, 2)
+                    elif inner == 7 and isinstance(graph, Span):
+                        self.object_graph(graph, 2)
+
+    def object_graph(self, span: Span, depth: int) -> None:
+        """SavedUserObject.metadata strings (tf.keras layer configs) of every object graph node."""
+        for number, node, _ in self._fields(span, depth):
+            if number != 1 or not isinstance(node, Span):
+                continue
+            for kind, user_object, _ in self._fields(node, depth + 1):
+                if kind != 4 or not isinstance(user_object, Span):
+                    continue
+                for number, text, offset in self._fields(user_object, depth + 2):
+                    if number == 3 and isinstance(text, Span) and text.length:
+                        if text.length > self.ctx.limits.max_header_bytes:
+                            raise FormatError(f"object metadata of {text.length:,} bytes is over the limit", offset)
+                        self.keras_metadata.append((offset, self.window.read(text.start, text.length)))
 
     def graph(self, span: Span, depth: int) -> None:
         for number, value, offset in self._fields(span, depth):

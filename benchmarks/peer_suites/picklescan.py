@@ -1,0 +1,80 @@
+"""picklescan's stored samples (`tests/data`, `tests/data2`) with picklescan's own verdict on each.
+
+Malicious: picklescan reports at least one dangerous global (what its tests assert per file).
+Benign: no dangerous global and no scan error. Scan errors alone (a PNG named .pt) count as neither.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from .common import HIGH, Row, Sample, log, nbsec_findings, run_peer, worst
+
+PEER_SCRIPT = r"""
+import json, sys
+from pathlib import Path
+from picklescan.scanner import scan_file_path
+out = []
+for path in sorted(p for p in Path(sys.argv[1]).rglob("*") if p.is_file()):
+    r = scan_file_path(str(path))
+    out.append({"path": str(path), "dangerous": r.issues_count, "error": bool(r.scan_err),
+                "globals": sorted({f"{g.module}.{g.name}" for g in r.globals if g.safety.name == "Dangerous"})})
+print(json.dumps(out))
+"""
+
+
+def collect(source: Path, work: Path, python: Path) -> list[Sample]:
+    corpus = work / "picklescan"
+    for folder in ("tests/data", "tests/data2"):
+        if (source / folder).is_dir():
+            shutil.copytree(source / folder, corpus / Path(folder).name, dirs_exist_ok=True)
+    samples = []
+    for entry in run_peer(python, PEER_SCRIPT, str(corpus)):
+        path = Path(entry["path"])
+        if entry["dangerous"]:
+            label = "malicious"
+        elif entry["error"]:
+            continue
+        else:
+            label = "benign"
+        samples.append(Sample(path, label, str(path.relative_to(corpus)), detail={"peer": entry["globals"]}))
+    log(f"picklescan: {len(samples)} samples")
+    return samples
+
+
+def score(samples: list[Sample]) -> Row:
+    return score_artifacts("picklescan", "tests/data, tests/data2", samples)
+
+
+def score_artifacts(peer: str, suite: str, samples: list[Sample]) -> Row:
+    """Malicious flagged high or critical; benign flagged high or critical (a false alarm)."""
+    bad = [s for s in samples if s.label == "malicious"]
+    good = [s for s in samples if s.label == "benign"]
+    misses, alarms = [], []
+    for sample in bad:
+        findings, errors = nbsec_findings(sample.path)
+        if worst(findings) not in HIGH:
+            misses.append(f"{sample.origin} ({worst(findings)}{'; error: ' + errors[0] if errors else ''})")
+    quieter = 0  # benign files with a finding below high (an unknown global, ...): shown, not counted as alarms
+    for sample in good:
+        findings, _ = nbsec_findings(sample.path)
+        quieter += bool(findings) and worst(findings) not in HIGH
+        if worst(findings) in HIGH:
+            rules = sorted({f["rule_id"] for f in findings if f["severity"] in HIGH})
+            alarms.append(f"{sample.origin} ({worst(findings)}: {', '.join(rules)})")
+    return Row(
+        peer,
+        suite,
+        f"{len(bad) - len(misses)}/{len(bad)} malicious flagged high, {len(alarms)}/{len(good)} benign",
+        f"{len(bad)} malicious, {len(good)} benign (the peer's own verdicts)",
+        misses,
+        alarms,
+        {
+            "malicious": len(bad),
+            "flagged": len(bad) - len(misses),
+            "benign": len(good),
+            "false_alarms": len(alarms),
+            "benign_with_a_lower_finding": quieter,
+        },
+    )

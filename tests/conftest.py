@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,9 @@ import report_guard
 pytest_plugins = ["pytester"]  # tests/unit/test_report_guard.py runs the guard in a pytest of its own
 
 os.environ["OMP_NUM_THREADS"] = "1"  # torch spin-waits with 2 threads on small machines
+# nbsec keeps caches under $XDG_CACHE_HOME/nbsec (advisories, what library functions reach): never the
+# developer's own during tests.
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="nbsec-tests-cache-")
 
 REPO = Path(__file__).resolve().parents[1]
 SCHEMA = REPO / "nbsec" / "model" / "schema" / "report.v1.json"

@@ -17,7 +17,6 @@ from nbsec.errors import UsageError
 from nbsec.model import Check, Finding, Metric, Report, ScanError, Suppressed, Target
 from nbsec.scanners.base import Note, Scanner, SecretValue
 from nbsec.scanners.loader import plugin_errors, registry, scanners_for
-from nbsec.scanners.redaction import redact_items
 from nbsec.targets import FileTarget, resolve_targets
 
 PathLike = str | os.PathLike[str]
@@ -98,6 +97,8 @@ def _redact_file(report: Report, first: int, first_suppressed: int, secrets: lis
     """Redact every finding of one file against every secret found in it (see nbsec.scanners.redaction)."""
     if len(report.findings) == first and len(report.suppressed) == first_suppressed:
         return
+    from nbsec.scanners.redaction import redact_items  # only files with findings pay for the detectors
+
     findings, suppressed = report.findings[first:], report.suppressed[first_suppressed:]
     moved = redact_items(findings, suppressed, [s.value for s in secrets])
     if moved:

@@ -295,6 +295,28 @@ def test_the_answer_is_cached_per_module_file(throwaway: tuple[str, Path]) -> No
     assert code_reach.reaches(module, "run_script") is None
 
 
+def test_the_answer_survives_the_process_in_the_user_cache(
+    throwaway: tuple[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A new process (here: empty in-memory caches) reads the answer from disk instead of parsing again.
+    from nbsec.scanners.artifacts import code_reach
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(code_reach, "_disk", None)
+    monkeypatch.setattr(code_reach, "_answers", {})
+    module, _ = throwaway
+    first = code_reach.reaches(module, "run_script")
+    assert first is not None and code_reach.cache_file().is_file()
+    monkeypatch.setattr(code_reach, "_disk", None)
+    monkeypatch.setattr(code_reach, "_answers", {})
+    monkeypatch.setattr(code_reach, "_parse", lambda *_: pytest.fail("parsed again despite the disk cache"))
+    assert code_reach.reaches(module, "run_script") == first
+    # A broken or hostile cache file costs time, never a crash.
+    code_reach.cache_file().write_text('{"x": [1, 2], "y": "z"', encoding="utf-8")
+    monkeypatch.setattr(code_reach, "_disk", None)
+    assert code_reach._disk_cache() == {}
+
+
 @pytest.mark.parametrize(
     ("module", "name"), [("typing", "get_type_hints"), ("yaml", "unsafe_load"), ("collections", "namedtuple")]
 )

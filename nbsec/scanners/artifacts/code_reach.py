@@ -8,16 +8,23 @@ deserializer. Calls to functions of the same module (and `obj.method()` to metho
 followed to a bounded depth; a name re-exported from another module is followed once.
 
 Everything is bounded (file size, functions visited, total time per process) and cached per module
-file (path, size, mtime: a new installed version is a new file), so a scan pays for each module once.
+file (path, size, mtime: a new installed version is a new file), in memory and in
+$XDG_CACHE_HOME/nbsec/code-reach-v1.json, so a module is parsed once per installed version, not once per
+process. The file holds only answers about library code (a call path, or "none found"); losing it, or an
+unwritable cache folder, costs time, never a finding.
 A compiled module, a missing file or a spent budget is "unknown": the caller keeps its medium finding.
 """
 
 from __future__ import annotations
 
 import ast
+import json
+import os
 import sys
+import tempfile
 import time
 from collections import OrderedDict
+from collections.abc import Iterator
 from pathlib import Path
 from typing import NamedTuple
 
@@ -87,6 +94,46 @@ class _Module(NamedTuple):
 _modules: OrderedDict[tuple[str, int, int], _Module | None] = OrderedDict()
 _answers: dict[tuple[str, str, str, int, int], Reach | None] = {}
 _spent = 0.0
+DISK_CACHE_ENTRIES = 4096
+_disk: dict[str, list[str] | None] | None = None  # loaded on first use
+
+
+def cache_file() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "nbsec" / "code-reach-v1.json"
+
+
+def _disk_cache() -> dict[str, list[str] | None]:
+    global _disk
+    if _disk is None:
+        _disk = {}
+        try:
+            data = json.loads(cache_file().read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            data = None
+        if isinstance(data, dict):
+            _disk = {
+                k: v
+                for k, v in data.items()
+                if v is None or (isinstance(v, list) and len(v) == 3 and all(isinstance(x, str) for x in v))
+            }
+    return _disk
+
+
+def _remember(key: tuple[str, str, str, int, int], answer: Reach | None) -> None:
+    """Keep the answer on disk (atomically; best effort: a read-only home just means no cache)."""
+    disk = _disk_cache()
+    disk[":".join(map(str, key))] = list(answer) if answer else None
+    while len(disk) > DISK_CACHE_ENTRIES:
+        disk.pop(next(iter(disk)))
+    target = cache_file()
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("w", dir=target.parent, delete=False, suffix=".tmp") as handle:
+            json.dump(disk, handle)
+        os.replace(handle.name, target)
+    except OSError:
+        return
 
 
 def find_source(module: str) -> Path | None:
@@ -119,14 +166,20 @@ def reaches(module: str, name: str) -> Reach | None:
     key = (module, name, str(path), stat.st_size, stat.st_mtime_ns)
     if key in _answers:
         return _answers[key]
+    disk, disk_key = _disk_cache(), ":".join(map(str, key))
+    if disk_key in disk:
+        stored = disk[disk_key]
+        _answers[key] = Reach(*stored) if stored is not None else None
+        return _answers[key]
     if _spent > TIME_BUDGET_S:
-        return None
+        return None  # not remembered: another run, with time left, will look
     started = time.perf_counter()
     try:
         answer = _Search(module).start(name)
     finally:
         _spent += time.perf_counter() - started
     _answers[key] = answer
+    _remember(key, answer)
     return answer
 
 
@@ -175,9 +228,20 @@ def index_module(tree: ast.Module, module: str, path: Path) -> _Module:
     return _Module(module, path, functions, classes, methods, _aliases(tree, package))
 
 
+def _statements(body: list[ast.stmt]) -> Iterator[ast.AST]:
+    """Every statement, nested ones included, without descending into expressions: imports are statements,
+    and a module's expressions are most of its nodes (walking them all doubled the cost of a parse)."""
+    stack: list[ast.AST] = list(body)
+    while stack:
+        node = stack.pop()
+        yield node
+        for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+            stack.extend(getattr(node, field, None) or ())
+
+
 def _aliases(tree: ast.Module, package: str) -> dict[str, str]:
     aliases: dict[str, str] = {}
-    for node in ast.walk(tree):
+    for node in _statements(tree.body):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.asname:

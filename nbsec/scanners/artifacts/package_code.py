@@ -23,11 +23,6 @@ _SHOWN = 4
 _QUIET_STATEMENTS = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Pass)
 
 
-def is_package_archive(names: set[str]) -> bool:
-    """torch.package writes `<root>/.data/extern_modules` (and version); a plain torch.save never does."""
-    return any(name.endswith(".data/extern_modules") for name in names)
-
-
 def check_source(source: bytes, name: str) -> Iterator[Issue]:
     """One PACKAGE_CODE issue for a member whose code runs on import or reaches a dangerous call."""
     if len(source) > MAX_SOURCE:

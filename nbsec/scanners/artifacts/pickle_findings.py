@@ -102,7 +102,9 @@ def _unknown_findings(
     raw: dict[str, tuple[str, str]],
     member: str | None,
 ) -> Iterator[Finding]:
-    from nbsec.scanners.artifacts.code_reach import reaches  # only pickles with unknown globals pay for ast
+    if not unknown:
+        return
+    from nbsec.scanners.artifacts.code_reach import reaches  # only pickles with unknown globals pay for it
 
     names = sorted(unknown, key=lambda q: unknown[q][0])
     listed_names: list[str] = []

@@ -18,7 +18,7 @@ from pathlib import PurePosixPath
 from typing import Any, BinaryIO
 
 from nbsec.model import Finding, Location, ScanError, Severity
-from nbsec.scanners.artifacts import package_code, rules
+from nbsec.scanners.artifacts import rules
 from nbsec.scanners.artifacts.base import Context, FormatError, Issue, Limits
 from nbsec.scanners.artifacts.containers import (
     ArchiveError,
@@ -260,7 +260,8 @@ def _zip(walk: Walk, stream: BinaryIO, member: str | None, depth: int) -> Iterat
     names = {m.name for m in listing.members}
     is_torch = any(n.endswith("/data.pkl") or n == "data.pkl" for n in names)
     is_keras = "config.json" in names and ("metadata.json" in names or "model.weights.h5" in names)
-    is_package = package_code.is_package_archive(names)
+    # torch.package writes `<root>/.data/extern_modules`; a plain torch.save never does.
+    is_package = any(name.endswith(".data/extern_modules") for name in names)
     outer_torchscript = walk.torchscript
     walk.torchscript = any(n.endswith("/constants.pkl") or n == "constants.pkl" for n in names)
     try:
@@ -311,6 +312,8 @@ def _zip_members(
             yield from _keras_config(walk, data, label)
             continue
         if is_package and entry.name.endswith(".py"):
+            from nbsec.scanners.artifacts import package_code  # only torch.package archives pay for it
+
             source = data.read(package_code.MAX_SOURCE + 1)
             yield from _issues(walk, package_code.check_source(source, entry.name), label)
             continue

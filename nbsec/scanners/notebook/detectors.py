@@ -38,3 +38,21 @@ class Match:
     kind: str  # human label: "AWS access key id", "email address", ...
     confidence: Confidence | None = None
     severity: Severity | None = None
+
+
+_last_lowered: tuple[str, str] = ("", "")
+
+
+def lowered_text(text: str) -> str:
+    """`text.lower()`, computed once when the secret and then the PII detectors read the same text.
+
+    The content scanner hands each text to both in turn; lowercasing a long output twice cost as much
+    as some detectors. One entry, matched by identity: no lookups, no text kept beyond the next one.
+    """
+    global _last_lowered
+    last = _last_lowered
+    if last[0] is text:
+        return last[1]
+    lowered = text.lower()
+    _last_lowered = (text, lowered)
+    return lowered

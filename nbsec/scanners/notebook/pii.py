@@ -31,7 +31,7 @@ from functools import lru_cache
 from nbsec.model import Confidence, Severity
 from nbsec.scanners.notebook import pii_identity
 from nbsec.scanners.notebook.content_rules import PII_EXPOSED
-from nbsec.scanners.notebook.detectors import Match, TextContext
+from nbsec.scanners.notebook.detectors import Match, TextContext, lowered_text
 
 EMAIL = "email address"
 PHONE = "phone number"
@@ -577,7 +577,7 @@ def _candidates(text: str, context: TextContext, hints: frozenset[str]) -> list[
     if digits >= 4 and "0.0" in skeleton:
         found += _capped(_ips(text, skeleton))
     if digits >= 4:
-        found += _capped(_identity(text, hints))
+        found += _identity(text, hints)
     if digits < 9:
         return found  # every other kind has at least 9 digits (SSN 9, phone 9, card 13, IBAN 11)
     if "AA00" in skeleton:
@@ -590,13 +590,22 @@ def _candidates(text: str, context: TextContext, hints: frozenset[str]) -> list[
     return found
 
 
-def _identity(text: str, hints: frozenset[str]) -> Iterator[_Found]:
+def _identity(text: str, hints: frozenset[str]) -> list[_Found]:
     """Dates of birth and passport numbers: only next to their context word or in their column."""
-    lowered = text.lower()
-    for start, end in pii_identity.dates_of_birth(text, lowered, DOB in hints):
-        yield _Found(DOB, start, end, MEDIUM, Severity.MEDIUM)
-    for start, end in pii_identity.passport_numbers(text, lowered, PASSPORT in hints):
-        yield _Found(PASSPORT, start, end, MEDIUM, Severity.HIGH)
+    lowered = lowered_text(text)  # the secret detectors lowercased this same text just before
+    dob_column, passport_column = DOB in hints, PASSPORT in hints
+    dob = dob_column or pii_identity.mentions_birth(lowered)
+    passport = passport_column or pii_identity.mentions_passport(lowered)
+    if not (dob or passport):
+        return []  # most texts: two cheap tests and out
+    found = []
+    if dob:
+        for start, end in pii_identity.dates_of_birth(text, lowered, dob_column):
+            found.append(_Found(DOB, start, end, MEDIUM, Severity.MEDIUM))
+    if passport:
+        for start, end in pii_identity.passport_numbers(text, lowered, passport_column):
+            found.append(_Found(PASSPORT, start, end, MEDIUM, Severity.HIGH))
+    return found[:MAX_PER_KIND]
 
 
 def _capped(items: Iterator[_Found]) -> list[_Found]:

@@ -43,7 +43,7 @@ from typing import NamedTuple
 
 from nbsec.model import Rule
 from nbsec.scanners.notebook.content_rules import SECRET_IN_OUTPUT, SECRET_IN_SOURCE
-from nbsec.scanners.notebook.detectors import Match, TextContext
+from nbsec.scanners.notebook.detectors import Match, TextContext, lowered_text
 from nbsec.scanners.notebook.secrets_config import ENTROPY_KIND, config_values
 from nbsec.scanners.notebook.secrets_formats import (
     ACCEPT,
@@ -318,7 +318,7 @@ def _joined_literals(text: str, context: TextContext) -> Iterator[Found]:
 
 
 def _find(text: str, context: TextContext, joined_pass: bool = True) -> list[Found]:
-    lowered = text.lower()
+    lowered = lowered_text(text)
     names = {keyword: lowered.find(keyword) for keyword in _NAME_KEYWORDS}  # first hit of each, -1 if none
     found = list(_table_hits(text, lowered, names))
     generic = len(DETECTORS)

@@ -452,6 +452,23 @@ def test_pii_in_python_and_markdown_files(tmp_path: Path) -> None:
     assert [f for f in scan_file(tmp_path, "notes.txt", person) if f.rule_id == "NBSEC-PRIV-001"] == []
 
 
+def test_an_authors_published_email_in_source_is_low(tmp_path: Path) -> None:
+    # Copyright headers and __author_email__ credit authors in public; a customer's email in the same file
+    # is still personal data at medium.
+    source = (
+        "# Copyright (c) 2001-2007, Fernando Example <fernando@univ-mail.edu>\n"
+        '__author_email__ = "maintainer@proj-mail.io"\n'
+        'customers = ["jane.roe@corp-mail.io"]\n'
+    )
+    emails = [f for f in scan_file(tmp_path, "lib.py", source) if f.rule_id == "NBSEC-PRIV-001"]
+    graded = sorted((f.location.line, f.severity, f.confidence) for f in emails)
+    assert graded == [
+        (1, Severity.LOW, Confidence.LOW),
+        (2, Severity.LOW, Confidence.LOW),
+        (3, Severity.MEDIUM, Confidence.MEDIUM),
+    ]
+
+
 @pytest.mark.parametrize(
     ("text", "kinds"),
     [

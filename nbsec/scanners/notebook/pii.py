@@ -555,15 +555,37 @@ def find_pii(text: str, context: TextContext) -> Iterator[Match]:
     """Personal data in `text` as Matches of rule PII_EXPOSED, in text order, never overlapping."""
     hints = column_hints(context.column)
     for item in _dedupe(_candidates(text, context, hints)):
+        confidence, severity = _confidence(item, text, context, bool(hints)), item.severity
+        if item.kind == EMAIL and context.part in SOURCE_PARTS and _authorship(text, item.start):
+            confidence, severity = Confidence.LOW, Severity.LOW  # an author's published contact
         yield Match(
             rule=PII_EXPOSED,
             start=item.start,
             end=item.end,
             value=text[item.start : item.end],
             kind=item.kind,
-            confidence=_confidence(item, text, context, bool(hints)),
-            severity=item.severity,
+            confidence=confidence,
+            severity=severity,
         )
+
+
+# Lines where source code names its authors: copyright headers, `__author_email__`, "Author: X <x@y>".
+AUTHORSHIP = re.compile(
+    r"copyright|\(c\)|author|maintainer|contributor|credits|written by|contact|__email__|\bvon:", re.IGNORECASE
+)
+
+
+def _authorship(text: str, start: int) -> bool:
+    """The email's line credits an author, or continues a list the line before began (no `=` of its own)."""
+    line_start = text.rfind("\n", 0, start) + 1
+    if AUTHORSHIP.search(text, line_start, start) is not None:
+        return True
+    line_end = text.find("\n", start)
+    own_line = text[line_start : line_end if line_end >= 0 else len(text)]
+    if line_start == 0 or "=" in own_line:
+        return False
+    before = text.rfind("\n", 0, line_start - 1) + 1
+    return AUTHORSHIP.search(text, before, line_start) is not None
 
 
 def _candidates(text: str, context: TextContext, hints: frozenset[str]) -> list[_Found]:

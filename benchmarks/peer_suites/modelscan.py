@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from .common import Row, Sample, log
 from .picklescan import score_artifacts
@@ -50,30 +52,39 @@ def run_suite(source: Path, capture: Path, python: Path, peer: str, tests: list[
     log(f"{peer}: its suite: {done.stdout.strip().splitlines()[-1] if done.stdout.strip() else done.stderr[-500:]}")
 
 
-def records(capture: Path) -> list[dict[str, object]]:
+def records(capture: Path) -> list[dict[str, Any]]:
     path = capture / "records.jsonl"
     if not path.exists():
         return []
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
+def captured(capture: Path, label: Callable[[dict[str, Any]], str]) -> list[Sample]:
+    """One Sample per distinct captured file, labelled from its record ("" leaves it out)."""
+    samples: dict[str, Sample] = {}
+    for entry in records(capture):
+        path = capture / "samples" / str(entry.get("sample", ""))
+        if "sample" not in entry or not path.exists():
+            continue
+        kind = label(entry)
+        if kind:
+            verdict = f" ({entry['severity']})" if "severity" in entry else ""
+            origin = f"{str(entry['test']).split('::')[-1]}{verdict}: {path.name}"
+            samples.setdefault(str(entry["sample"]), Sample(path, kind, origin))
+    return list(samples.values())
+
+
+def _verdict(entry: dict[str, Any]) -> str:
+    """modelscan's: an issue is malicious; no issue and no error, benign; errors alone, neither."""
+    return "malicious" if entry.get("issues") else ("benign" if not entry.get("errors") else "")
+
+
 def collect(source: Path, work: Path, python: Path) -> list[Sample]:
     capture = work / "modelscan"
     run_suite(source, capture, python, "modelscan", ["tests/test_modelscan.py"])
-    samples: dict[str, Sample] = {}
-    for entry in records(capture):
-        if "sample" not in entry:
-            continue
-        path = capture / "samples" / str(entry["sample"])
-        if not path.exists():
-            continue
-        issues, errors = entry.get("issues") or [], entry.get("errors") or []
-        label = "malicious" if issues else ("benign" if not errors else "")
-        if label:
-            origin = f"{str(entry['test']).split('::')[-1]}: {path.name}"
-            samples.setdefault(str(entry["sample"]), Sample(path, label, origin))
+    samples = captured(capture, _verdict)
     log(f"modelscan: {len(samples)} samples")
-    return list(samples.values())
+    return samples
 
 
 def score(samples: list[Sample]) -> Row:

@@ -47,34 +47,35 @@ def score(samples: list[Sample]) -> Row:
     return score_artifacts("picklescan", "tests/data, tests/data2", samples)
 
 
-def score_artifacts(peer: str, suite: str, samples: list[Sample]) -> Row:
-    """Malicious flagged high or critical; benign flagged high or critical (a false alarm)."""
-    bad = [s for s in samples if s.label == "malicious"]
-    good = [s for s in samples if s.label == "benign"]
+def score_artifacts(peer: str, suite: str, samples: list[Sample], bad: str = "malicious", good: str = "benign") -> Row:
+    """`bad` samples flagged high or critical; `good` samples flagged high or critical (a false alarm)."""
+    bad_samples = [s for s in samples if s.label == bad]
+    good_samples = [s for s in samples if s.label == good]
     misses, alarms = [], []
-    for sample in bad:
+    for sample in bad_samples:
         findings, errors = nbsec_findings(sample.path)
         if worst(findings) not in HIGH:
             misses.append(f"{sample.origin} ({worst(findings)}{'; error: ' + errors[0] if errors else ''})")
-    quieter = 0  # benign files with a finding below high (an unknown global, ...): shown, not counted as alarms
-    for sample in good:
+    quieter = 0  # good samples with a finding below high (an unknown global, ...): shown, not counted as alarms
+    for sample in good_samples:
         findings, _ = nbsec_findings(sample.path)
         quieter += bool(findings) and worst(findings) not in HIGH
         if worst(findings) in HIGH:
             rules = sorted({f["rule_id"] for f in findings if f["severity"] in HIGH})
             alarms.append(f"{sample.origin} ({worst(findings)}: {', '.join(rules)})")
+    flagged = len(bad_samples) - len(misses)
     return Row(
         peer,
         suite,
-        f"{len(bad) - len(misses)}/{len(bad)} malicious flagged high, {len(alarms)}/{len(good)} benign",
-        f"{len(bad)} malicious, {len(good)} benign (the peer's own verdicts)",
+        f"{flagged}/{len(bad_samples)} {bad} flagged high, {len(alarms)}/{len(good_samples)} {good} flagged high",
+        f"{len(bad_samples)} {bad}, {len(good_samples)} {good} (the peer's own verdicts)",
         misses,
         alarms,
         {
-            "malicious": len(bad),
-            "flagged": len(bad) - len(misses),
-            "benign": len(good),
+            bad: len(bad_samples),
+            "flagged": flagged,
+            good: len(good_samples),
             "false_alarms": len(alarms),
-            "benign_with_a_lower_finding": quieter,
+            f"{good}_with_a_lower_finding": quieter,
         },
     )

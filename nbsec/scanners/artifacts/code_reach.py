@@ -153,9 +153,8 @@ def find_source(module: str) -> Path | None:
     return None
 
 
-def reaches(module: str, name: str) -> Reach | None:
-    """A path from `module.name` to a call that runs code, or None (none found, or not analysable)."""
-    global _spent
+def _source_version(module: str) -> tuple[Path, int, int] | None:
+    """The module's source file with its size and mtime: what identifies an installed version."""
     path = find_source(module)
     if path is None:
         return None
@@ -163,7 +162,17 @@ def reaches(module: str, name: str) -> Reach | None:
         stat = path.stat()
     except OSError:
         return None
-    key = (module, name, str(path), stat.st_size, stat.st_mtime_ns)
+    return path, stat.st_size, stat.st_mtime_ns
+
+
+def reaches(module: str, name: str) -> Reach | None:
+    """A path from `module.name` to a call that runs code, or None (none found, or not analysable)."""
+    global _spent
+    version = _source_version(module)
+    if version is None:
+        return None
+    path, size, mtime = version
+    key = (module, name, str(path), size, mtime)
     if key in _answers:
         return _answers[key]
     disk, disk_key = _disk_cache(), ":".join(map(str, key))
@@ -184,18 +193,15 @@ def reaches(module: str, name: str) -> Reach | None:
 
 
 def _load(module: str) -> _Module | None:
-    path = find_source(module)
-    if path is None:
+    version = _source_version(module)
+    if version is None:
         return None
-    try:
-        stat = path.stat()
-    except OSError:
-        return None
-    key = (str(path), stat.st_size, stat.st_mtime_ns)
+    path, size, mtime = version
+    key = (str(path), size, mtime)
     if key in _modules:
         _modules.move_to_end(key)
         return _modules[key]
-    parsed = _parse(module, path) if stat.st_size <= MAX_SOURCE_BYTES else None
+    parsed = _parse(module, path) if size <= MAX_SOURCE_BYTES else None
     _modules[key] = parsed
     if len(_modules) > MODULE_CACHE:
         _modules.popitem(last=False)

@@ -1,9 +1,9 @@
 """Model artifacts: find every checkpoint that runs code on load, without ever loading it.
 
 Formats are recognised by their bytes (targets.artifact_kind); pickles are walked by a
-static machine (pickle_vm) and judged by a three-tier policy (policy); containers are
-opened leniently and with bounds (containers); other formats have their own checkers
-(formats/). Nothing is unpickled, imported or executed.
+static machine (pickle_vm, its opcode loop in pickle_machine) and judged by a three-tier
+policy (policy); containers are opened leniently and with bounds (containers); other formats
+have their own checkers (formats/). Nothing is unpickled, imported or executed.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from nbsec.model import Finding, ScanError, Severity
 from nbsec.scanners.artifacts import rules
 from nbsec.scanners.artifacts.base import Issue
-from nbsec.scanners.artifacts.pickle_vm import CallRef, PickleAnalysis
+from nbsec.scanners.artifacts.pickle_result import CallRef, PickleAnalysis
 from nbsec.scanners.artifacts.policy import NESTED, SCANNER, Verdict, classify, normalise
 
 if TYPE_CHECKING:

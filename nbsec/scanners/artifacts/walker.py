@@ -32,8 +32,9 @@ from nbsec.scanners.artifacts.containers import (
     spool,
 )
 from nbsec.scanners.artifacts.pickle_findings import pickle_findings
+from nbsec.scanners.artifacts.pickle_result import PickleAnalysis
 from nbsec.scanners.artifacts.pickle_shape import NestedRef
-from nbsec.scanners.artifacts.pickle_vm import PickleAnalysis, analyze
+from nbsec.scanners.artifacts.pickle_vm import analyze
 from nbsec.scanners.artifacts.policy import LIBRARY_WRITTEN_LOADERS, NESTED, classify
 from nbsec.targets import (
     BZIP2,

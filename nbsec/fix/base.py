@@ -80,6 +80,14 @@ class FixContext:
     options: dict[str, str] = field(default_factory=dict)
     planned: Mapping[Path, bytes | None] = field(default_factory=dict, repr=False)
 
+    @property
+    def shown(self) -> str:
+        """The file as summaries name it: relative to the scanned root, or its name when the root is the file."""
+        try:
+            return self.path.relative_to(self.root).as_posix() if self.root != self.path else self.path.name
+        except ValueError:
+            return self.path.name
+
     def read(self, path: Path) -> bytes | None:
         """The bytes `path` will hold once the fixes planned so far are applied (None: no such file)."""
         key = path if path.is_absolute() else self.root / path

@@ -64,7 +64,7 @@ def convert_checkpoint(ctx: FixContext) -> FixResult:
         import torch  # noqa: F401
     except ImportError:
         return refuse(INSTALL_HINT)
-    shown = _shown(ctx)
+    shown = ctx.shown
     target = ctx.path.with_name(f"{ctx.path.stem}.safetensors")
     if target.is_symlink() or ctx.read(target) is not None:  # on disk, or planned by another fix
         return refuse(f"{target.name} already exists beside {shown}; nbsec does not overwrite it")
@@ -168,13 +168,6 @@ def _digest(data: bytes, algorithm: str) -> str:
     from nbsec.integrity.hashing import digest_fileobj
 
     return digest_fileobj(io.BufferedReader(io.BytesIO(data)), algorithm)  # type: ignore[arg-type]
-
-
-def _shown(ctx: FixContext) -> str:
-    try:
-        return ctx.path.relative_to(ctx.root).as_posix() if ctx.root != ctx.path else ctx.path.name
-    except ValueError:
-        return ctx.path.name
 
 
 # -- the manifest -------------------------------------------------------------------------------

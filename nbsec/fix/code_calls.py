@@ -363,13 +363,6 @@ def _target(finding: Finding) -> Target | None:
     return Target(loc.line, loc.column, loc.end_line, loc.end_column)
 
 
-def _shown(ctx: FixContext) -> str:
-    try:
-        return ctx.path.relative_to(ctx.root).as_posix() if ctx.root != ctx.path else ctx.path.name
-    except ValueError:
-        return ctx.path.name
-
-
 def _edit_unit(
     source: str, findings: Sequence[Finding], label: str, *, with_line: bool = False
 ) -> tuple[str, list[tuple[Finding, str, str]], list[Refusal]]:
@@ -402,7 +395,7 @@ def _change(ctx: FixContext, kind: str, after: bytes, done: list[tuple[Finding, 
 
     done = sorted(done, key=place)
     summaries = [s for _, s, _ in done]  # "cell 5: torch.load(...) now passes weights_only=True"
-    shown = _shown(ctx)
+    shown = ctx.shown
     if len(summaries) == 1:
         summary = f"{shown} {summaries[0]}"
     else:
@@ -435,7 +428,7 @@ def _fix_text(ctx: FixContext, findings: Sequence[Finding]) -> FixResult:
 
 def _fix_notebook(ctx: FixContext, findings: Sequence[Finding]) -> FixResult:
     try:
-        data, style = notebook_json.load(ctx.content, source=_shown(ctx))
+        data, style = notebook_json.load(ctx.content, source=ctx.shown)
     except (ValueError, NbsecError) as exc:  # not JSON, too large, too deep, no cells: refuse, with the reason
         return [], [Refusal(f, f"cannot read the notebook ({str(exc)[:160]})") for f in findings]
     cells = data["cells"]

@@ -102,7 +102,7 @@ def fix_requirements(ctx: FixContext) -> FixResult:
         problem = _toml_difference(text, after)
         if problem:
             return [], refusals + [Refusal(f, f"{problem}; not changed") for fs, _, _ in done for f in fs]
-    shown = _shown(ctx)
+    shown = ctx.shown
     summaries = [s for _, s, _ in done]
     fixed = [f for fs, _, _ in done for f in fs]
     change = Change(
@@ -368,13 +368,6 @@ def _diff(old: Any, new: Any, where: str, out: list[str]) -> None:
             _diff(a, b, where, out)
     elif old != new:
         out.append(where if isinstance(old, str) and isinstance(new, str) else f"the structure of {where}")
-
-
-def _shown(ctx: FixContext) -> str:
-    try:
-        return ctx.path.relative_to(ctx.root).as_posix() if ctx.root != ctx.path else ctx.path.name
-    except ValueError:
-        return ctx.path.name
 
 
 FIXERS: tuple[FixerSpec, ...] = (

@@ -98,14 +98,19 @@ def _print_findings(report: Report, out: Console, verbose: bool) -> None:
         out.print()
 
 
-def _print_finding(finding: Finding, out: Console, verbose: bool) -> None:
+def _finding_head(finding: Finding) -> Text:
+    """`  HIGH     NBSEC-NB-002  notebook.ipynb, cell 3, line 2`: the line every listed finding starts with."""
     head = Text("  ")
     head.append(f"{finding.severity.value.upper():8}", style=STYLES[finding.severity])
     head.append(" ")
     head.append(clean(finding.rule_id), style="bold")
     head.append("  ")
     head.append(clean(finding.location.describe()), style="cyan")
-    out.print(head)
+    return head
+
+
+def _print_finding(finding: Finding, out: Console, verbose: bool) -> None:
+    out.print(_finding_head(finding))
     out.print(Text(INDENT + clean(finding.title) + f" ({finding.confidence.value} confidence)"))
     if finding.evidence:
         out.print(_labelled("evidence", finding.evidence))
@@ -216,14 +221,7 @@ def _print_remaining(fixes: FixSection, out: Console, verbose: bool) -> None:
     if listed:
         out.print(Text(f"Remain ({len(listed)})", style="bold yellow"))
         for outcome in listed:
-            f = outcome.finding
-            line = Text("  ")
-            line.append(f"{f.severity.value.upper():8}", style=STYLES[f.severity])
-            line.append(" ")
-            line.append(clean(f.rule_id), style="bold")
-            line.append("  ")
-            line.append(clean(f.location.describe()), style="cyan")
-            out.print(line)
+            out.print(_finding_head(outcome.finding))
             out.print(_labelled("why", outcome.reason, style="dim"))
         out.print()
     if unfixable and not verbose:

@@ -55,7 +55,7 @@ $(VENV)/.lab: $(VENV)/.torch
 # so no kernelspec needs installing. Exit 1 means "findings": expected, the demo has them.
 demo: $(VENV)/.torch
 	$(VENV)/bin/nbsec demo $(DEMO) --no-scan
-	$(VENV)/bin/nbsec run full_assessment -p workspace $(DEMO) -o $(DEMO_REPORT) \
+	$(VENV)/bin/nbsec run full_assessment -p workspace $(DEMO) -p llm_target demo -o $(DEMO_REPORT) \
 		--format html,json,sarif,junit,md --name demo || test $$? -eq 1
 	@echo "executed notebook: $(abspath $(DEMO_REPORT))/full_assessment.ipynb"
 

@@ -7,6 +7,7 @@ calls these functions and gets the config policy, the baseline and the metrics a
     verify_manifest(folder, manifest)          a folder against its (signed) manifest
     verify_lineage(store)                      a lineage store's chain and artifacts
     evaluate_robustness / detect_backdoor / trigger_test / membership_inference   a PyTorch model
+    probe_llm(target) / audit_llm_endpoint(url) / monitor_llm(log)   an LLM app, its endpoint, its guard's log
 
 Each is a readable pipeline of small steps:
 
@@ -34,6 +35,7 @@ from nbsec.scanners.run import Progress, scan_files
 
 if TYPE_CHECKING:
     from nbsec.fix.session import PendingFix
+    from nbsec.llm.types import ProbeContext
     from nbsec.scanners.notebook.kernel import KernelState
 
 PathLike = str | os.PathLike[str]
@@ -300,3 +302,70 @@ def membership_inference(
     from nbsec.adversarial import membership_inference as run
 
     return finish(run(model, members, nonmembers, **options), _config(None, config))
+
+
+# -- LLM applications: probes, the endpoint audit, the guard's log ---------------------------------------
+
+
+def probe_llm(
+    target: Any,
+    *,
+    probes: Iterable[str] | None = None,
+    context: ProbeContext | None = None,
+    attempts: int = 5,
+    seed: int = 0,
+    concurrency: int = 4,
+    progress: Callable[[int, int, str], None] | None = None,
+    namespace: Mapping[str, Any] | None = None,
+    target_options: Mapping[str, Any] | None = None,
+    config: Settings = None,
+) -> Report:
+    """Probe an LLM app for prompt injection, leaks, exfiltration and tool misuse, offline and deterministically.
+
+    `target`: "demo" / "demo-hardened" (nbsec's demo app), an OpenAI-compatible base URL, "module:callable", a
+    variable name in `namespace`, a callable or a `nbsec.llm.Target`. `probes`: probe ids or family names (default:
+    all). `context`: what you know of the app (canaries planted in it, values only another role may see, its system
+    prompt, its tools, hosts it may link to). `target_options` go to the target (model, api_key_env, timeout, ...).
+    Each probe makes `attempts` attempts from seed `seed`; the Report holds per-probe success rates with Wilson
+    intervals, findings with redacted transcripts, and attempts the target did not answer as errors.
+    """
+    from nbsec.llm.harness import run_probes
+    from nbsec.llm.resolve import open_target
+
+    opened = open_target(target, namespace=namespace, context=context, **dict(target_options or {}))
+    try:
+        report = run_probes(
+            opened.target,
+            probes=list(probes) if probes is not None else None,
+            context=opened.context,
+            attempts=attempts,
+            seed=seed,
+            concurrency=concurrency,
+            progress=progress,
+        )
+    finally:
+        opened.close()
+    return finish(report, _config(None, config))
+
+
+def audit_llm_endpoint(
+    url: str,
+    *,
+    api_key_env: str | None = None,
+    model: str | None = None,
+    burst: int = 30,
+    timeout: float = 10.0,
+    config: Settings = None,
+) -> Report:
+    """An HTTP model endpoint: credentials required? rate limit on a short burst? errors that leak? TLS? CORS?"""
+    from nbsec.llm.audit import audit_endpoint
+
+    report = audit_endpoint(url, api_key_env=api_key_env, model=model, burst=burst, timeout=timeout)
+    return finish(report, _config(None, config))
+
+
+def monitor_llm(log: PathLike, *, bucket_seconds: float | None = None, config: Settings = None) -> Report:
+    """The guard's SQLite log: block rates over time, the attack families seen, clients that look like extraction."""
+    from nbsec.llm.monitor import analyze_log
+
+    return finish(analyze_log(log, bucket_seconds=bucket_seconds), _config(None, config))

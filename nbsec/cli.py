@@ -37,6 +37,7 @@ COMMANDS: dict[str, str] = {
     "threatmodel": "nbsec.commands.threatmodel:threatmodel_group",
     "compliance": "nbsec.commands.compliance:compliance_group",
     "lineage": "nbsec.commands.lineage:lineage_group",
+    "llm": "nbsec.commands.llm:llm_group",
     "run": "nbsec.commands.run:run_command",
     "runs": "nbsec.commands.run:runs_group",
 }
@@ -46,7 +47,8 @@ Find AI-security problems where ML work happens: model files that run code
 when loaded, archive and parser tricks that hide them, unsafe loading, remote
 code and eval in notebooks and Python files; verify model folders against
 signed manifests; review threat models, map findings onto AI frameworks and
-regulations, verify data lineage, and run the assessment notebooks headlessly.
+regulations, verify data lineage, probe LLM apps offline, and run the assessment
+notebooks headlessly.
 Every command renders one Report (console, JSON, SARIF, HTML, JUnit, Markdown)
 with the same output options: -f/--format, -o/--output, --fail-on, -q, -v, --no-progress.
 
@@ -62,6 +64,7 @@ Examples:
   nbsec threatmodel check tm.nbsec.yaml       AI threats of a system described in YAML
   nbsec compliance report.json --framework eu-ai-act   findings per article
   nbsec lineage verify                        is the recorded data provenance intact?
+  nbsec llm --target demo                     probe an LLM app for injection, leaks, exfiltration
 
 \b
 Exit codes:

@@ -27,10 +27,11 @@ RULE_MODULES: dict[str, str] = {
     "nbsec.threatmodel.library": "the AI threat library (threat models)",
     "nbsec.adversarial.rules": "adversarial robustness, poisoning, privacy",
     "nbsec.lineage.rules": "data lineage verification",
+    "nbsec.llm.rules": "LLM applications: probes, the guard's log, endpoints",
 }
 # Producers of findings that are not file scanners (they read objects and stores): a rule's
 # `scanner` names either a registered scanner or one of these.
-RUNNERS: frozenset[str] = frozenset({"adversarial", "lineage"})
+RUNNERS: frozenset[str] = frozenset({"adversarial", "lineage", "llm"})
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ FINDING_GROUPS: tuple[FindingGroup, ...] = (
     FindingGroup("threat-model", "Threat model", frozenset({"threat-model"})),
     FindingGroup("lineage", "Lineage", frozenset({"lineage"})),
     FindingGroup("adversarial", "Adversarial robustness, poisoning and privacy", frozenset({"adversarial"})),
+    FindingGroup("llm", "LLM applications", frozenset({"llm"})),
 )
 OTHER_GROUP = FindingGroup("other", "Other")
 

@@ -168,7 +168,7 @@ class Location:
             parts.append(f"byte {self.offset}")
         if self.element is not None:
             parts.append(f"element {self.element}")
-        if self.endpoint is not None:
+        if self.endpoint is not None and self.endpoint != self.path:  # an LLM app's findings: both are its name
             parts.append(f"endpoint {self.endpoint}")
         return ", ".join(parts)
 

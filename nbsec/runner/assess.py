@@ -205,6 +205,82 @@ def adversarial_steps(
     return out
 
 
+def llm_step(
+    workspace: PathLike,
+    target: str,
+    *,
+    probes: Sequence[str] = (),
+    attempts: int = 5,
+    seed: int = 0,
+    canaries: Sequence[str] = (),
+    restricted: Sequence[str] = (),
+    known_prompt: str = "",
+    system_prompt: str = "",
+    allowed_hosts: Sequence[str] = (),
+    model: str = "",
+    api_key_env: str = "",
+) -> Report:
+    """Probe the LLM app `target` ("demo", "demo-hardened", a URL or module:callable); "" is a skipped check.
+
+    `known_prompt` and `system_prompt` are files relative to `workspace`. A target that cannot be reached, or a
+    prompt file that is missing, is an error in the Report, never a pass.
+    """
+    root = Path(workspace)
+    if not target:
+        return _unavailable("llm", root, "no LLM target given: set llm_target (demo, a URL or module:callable)")
+    from nbsec.api import configure, probe_llm
+    from nbsec.llm.types import ProbeContext
+
+    def text(name: str) -> str | None:
+        return (root / name).read_text(encoding="utf-8") if name else None
+
+    try:
+        context = ProbeContext(
+            canaries=tuple(canaries),
+            restricted=tuple(restricted),
+            known_prompt=text(known_prompt),
+            system_prompt=text(system_prompt),
+            allowed_hosts=tuple(allowed_hosts),
+        )
+        options = {k: v for k, v in (("model", model), ("api_key_env", api_key_env)) if v}
+        return probe_llm(
+            target,
+            probes=list(probes) or None,
+            context=context,
+            attempts=attempts,
+            seed=seed,
+            target_options=options if target.startswith(("http://", "https://")) else None,
+            config=configure(root),
+        )
+    except Exception as exc:  # noqa: BLE001 - an app that cannot be probed is an error in the Report, not a crash
+        return _failed("llm", Path(target), exc)
+
+
+def llm_audit_step(workspace: PathLike, url: str, *, api_key_env: str = "", burst: int = 30) -> Report:
+    """The endpoint audit of `url` (an http(s) URL only; other targets are a skipped check)."""
+    if not url.startswith(("http://", "https://")):
+        return _unavailable("llm-endpoint", Path(url or "."), "not an HTTP endpoint: nothing to audit")
+    from nbsec.api import audit_llm_endpoint, configure
+
+    try:
+        return audit_llm_endpoint(url, api_key_env=api_key_env or None, burst=burst, config=configure(workspace))
+    except Exception as exc:  # noqa: BLE001 - an endpoint that cannot be audited is an error in the Report
+        return _failed("llm-endpoint", Path(url), exc)
+
+
+def llm_monitor_step(workspace: PathLike, log: str) -> Report:
+    """The guard's log under `workspace`; "" or a missing file is a skipped check."""
+    path = Path(workspace) / log
+    if not log or not path.is_file():
+        return _unavailable("llm-monitor", path, "no guard log: pass log=... to nbsec.llm.guard to record one")
+    from nbsec.api import configure, monitor_llm
+
+    try:
+        return monitor_llm(path, config=configure(workspace))
+    except Exception as exc:  # noqa: BLE001 - a log that cannot be read is an error in the Report
+        return _failed("llm-monitor", path, exc)
+
+
 def dependency_files(workspace: PathLike, limit: int = 200) -> list[Path]:
     """requirements*.txt and pyproject.toml files below `workspace` (not in hidden or venv folders)."""
     from nbsec.supply_chain.scanner import is_dependency_file

@@ -166,15 +166,21 @@ CONTROLS: dict[str, Control] = {
         Control("authentication", "authenticate every caller"),
         Control("encryption_in_transit", "TLS (or equivalent) on the flow"),
         Control("encryption_at_rest", "encrypt stored data and models"),
-        Control("rate_limiting", "per-client rate limits and query quotas, load-tested before release"),
+        Control(
+            "rate_limiting",
+            "per-client rate limits and query quotas, load-tested before release",
+            "`nbsec llm audit` for an LLM endpoint (NBSEC-LLM-014)",
+        ),
         Control(
             "input_guard",
             "detect and block prompt injection in inputs and retrieved content; probe it with an LLM red-teaming tool",
+            "`nbsec llm` probes (NBSEC-LLM-001, NBSEC-LLM-003, NBSEC-LLM-005); the guard is `nbsec.llm.guard`",
         ),
         Control(
             "output_guard",
             "filter model output for secrets, personal data and unsafe content; probe it for leaks with an LLM "
             "red-teaming tool",
+            "`nbsec llm` probes (NBSEC-LLM-002, NBSEC-LLM-006, NBSEC-LLM-007); the guard is `nbsec.llm.guard`",
         ),
         Control(
             "output_encoding",
@@ -185,12 +191,21 @@ CONTROLS: dict[str, Control] = {
             "system_prompt_hygiene",
             "keep secrets and authorisation rules out of system prompts; try to extract them with an LLM red-teaming "
             "tool",
+            "`nbsec llm` system-prompt extraction probes (NBSEC-LLM-002)",
         ),
         Control("least_privilege", "give agents and tools the narrowest permissions and scopes"),
         Control("human_approval", "a person approves consequential agent actions"),
-        Control("tool_allowlist", "only reviewed tools, with validated arguments"),
+        Control(
+            "tool_allowlist",
+            "only reviewed tools, with validated arguments",
+            "`nbsec llm` excessive-agency probes (NBSEC-LLM-009)",
+        ),
         Control("sandboxing", "run generated code and tools in an isolated sandbox"),
-        Control("tenant_isolation", "partition indexes and filter retrieval by user or tenant"),
+        Control(
+            "tenant_isolation",
+            "partition indexes and filter retrieval by user or tenant",
+            "`nbsec llm` RAG access-control probe (NBSEC-LLM-010)",
+        ),
         Control("content_provenance", "index only vetted sources and keep their provenance", "`nbsec lineage verify`"),
         Control(
             "differential_privacy",
@@ -211,14 +226,19 @@ CONTROLS: dict[str, Control] = {
         Control(
             "model_validation", "validate behaviour on a trusted held-out set before release", "`%aisec robustness`"
         ),
-        Control("monitoring", "monitor inputs, outputs, drift and abuse in production"),
+        Control(
+            "monitoring",
+            "monitor inputs, outputs, drift and abuse in production",
+            "`nbsec llm monitor` over the guard's log (NBSEC-LLM-011, NBSEC-LLM-012)",
+        ),
         Control("logging", "log inference requests and agent actions for audit"),
         Control(
             "secret_management", "keep credentials in a secret store", "`nbsec scan` (notebook secrets, NBSEC-NB-*)"
         ),
         Control(
             "red_teaming",
-            "red-team the LLM application with an LLM probing tool before release (nbsec's LLM probes are planned)",
+            "red-team the LLM application with an LLM probing tool before release",
+            "`nbsec llm` / `%aisec llm` probes (NBSEC-LLM-*)",
         ),
         Control("human_oversight", "a person can review, override and stop automated decisions"),
         Control("network_isolation", "restrict network egress of notebooks, agents and tools"),

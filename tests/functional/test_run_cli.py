@@ -13,10 +13,11 @@ from nbsec.runner.history import RunHistory
 def test_list_shows_every_shipped_notebook_with_its_parameters() -> None:
     result = invoke("run", "--list")
     assert result.exit_code == 0
-    for name in ("full_assessment", "model_artifact_assessment", "notebook_hygiene"):
+    for name in ("full_assessment", "model_artifact_assessment", "notebook_hygiene", "llm_app_assessment"):
         assert f"\n{name}\n" in result.output
     assert '-p workspace "nbsec-demo"' in result.output
-    assert "llm_app_assessment" not in result.output  # only what exists is listed
+    assert "-p llm_target" in result.output
+    assert "\nagent_assessment\n" not in result.output  # only what exists is listed
 
 
 def test_help_notebook_documents_the_parameters() -> None:

@@ -41,19 +41,29 @@ NOTEBOOK_RULES = {
 }  # fmt: skip
 ADVERSARIAL_RULES = {"NBSEC-ADV-001", "NBSEC-ADV-004", "NBSEC-PRIV-002"}
 LINEAGE_RULES = {"NBSEC-LIN-001", "NBSEC-LIN-006"}
+LLM_RULES = {f"NBSEC-LLM-{n:03d}" for n in range(1, 11)}  # every probe family finds the demo app's flaw
 DEMO_FINDINGS: dict[str, set[str]] = {
     "adversarial_robustness": ADVERSARIAL_RULES | {"NBSEC-ADV-005"},  # its trigger-patch search finds the backdoor
-    "full_assessment": {"NBSEC-ART-001"} | NOTEBOOK_RULES | THREAT_MODEL_RULES | LINEAGE_RULES | ADVERSARIAL_RULES,
+    "full_assessment": {"NBSEC-ART-001"}
+    | NOTEBOOK_RULES
+    | THREAT_MODEL_RULES
+    | LINEAGE_RULES
+    | ADVERSARIAL_RULES
+    | LLM_RULES,
     "lineage_audit": LINEAGE_RULES,
+    "llm_app_assessment": LLM_RULES,
     "model_artifact_assessment": {"NBSEC-ART-001"},
     "notebook_hygiene": NOTEBOOK_RULES,
     "threat_model_review": THREAT_MODEL_RULES,
 }
+# Parameters beyond the workspace, as `make demo` gives them (the LLM section probes the in-process demo app).
+EXTRA_PARAMETERS: dict[str, tuple[str, ...]] = {"full_assessment": ("-p", "llm_target", "demo")}
 # The rule families each notebook may report: a notebook reports on what it says it checks, nothing else.
 FAMILIES: dict[str, set[str]] = {
     "adversarial_robustness": {"ADV", "PRIV"},
-    "full_assessment": {"ART", "NB", "PRIV", "DEP", "TM", "LIN", "ADV"},
+    "full_assessment": {"ART", "NB", "PRIV", "DEP", "TM", "LIN", "ADV", "LLM"},
     "lineage_audit": {"LIN"},
+    "llm_app_assessment": {"LLM"},
     "model_artifact_assessment": {"ART"},
     "notebook_hygiene": {"NB", "PRIV", "DEP"},
     "threat_model_review": {"TM"},
@@ -122,8 +132,8 @@ def test_notebook_runs_on_the_demo_and_shows_its_report(
 ) -> None:
     assert path.stem in DEMO_FINDINGS, f"{path.name}: add the findings it must report on the demo to DEMO_FINDINGS"
     out = tmp_path / "out"
-    args = ["run", path, "-p", "workspace", demo, "--output-dir", out, "--format", "json"]
-    result = invoke(*args, "--no-history", "--timeout", "300")
+    args = ["run", path, "-p", "workspace", demo, *EXTRA_PARAMETERS.get(path.stem, ()), "--output-dir", out]
+    result = invoke(*args, "--format", "json", "--no-history", "--timeout", "300")
     data = json.loads((out / f"{path.stem}.json").read_text(encoding="utf-8"))
     jsonschema.validate(data, report_schema)
     assert data["errors"] == [], data["errors"]

@@ -326,4 +326,3 @@ def test_the_source_scan_finds_a_planted_bad_reference(tmp_path: Path) -> None:
 def test_source_reference_exists_in_its_catalogue(where: str, line: int, framework: str, ident: str) -> None:
     problem = check_reference(framework, ident)
     assert problem is None, f"nbsec/{where}:{line}: {problem}"
-

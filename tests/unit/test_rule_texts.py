@@ -1,7 +1,7 @@
 """What rules and threat-model controls tell people to run exists: every `%aisec NAME`, `nbsec NAME [SUB]`,
 `nbsec.module.name` and rule id (or `NBSEC-XX-*` family) a remediation, description or control names.
 
-A text that points at a planned command (`%aisec llm`, `nbsec.llm`) sends a reader to an error.
+A text that points at a planned command (`%aisec agents`, `nbsec.agents`) sends a reader to an error.
 """
 
 from __future__ import annotations
@@ -91,12 +91,12 @@ def test_rule_and_control_texts_name_only_commands_and_rules_that_exist() -> Non
 @pytest.mark.parametrize(
     "text",
     [
-        "`%aisec llm` probes",
+        "`%aisec agents` probes",
         "`nbsec llm probe`",
         "`nbsec manifest unsign DIR`",
-        "see nbsec.llm",
+        "see nbsec.llm.planned",
         "nbsec.adversarial.no_such_function",
-        "probes (NBSEC-LLM-*)",
+        "probes (NBSEC-AGENT-*)",
         "NBSEC-NB-999",
     ],
 )
@@ -107,6 +107,7 @@ def test_the_check_catches_a_text_naming_what_does_not_exist(text: str) -> None:
 def test_the_check_accepts_what_exists() -> None:
     text = (
         "`%aisec scan .`, `%aisec robustness`, `nbsec manifest verify DIR -m MANIFEST`, `nbsec scan MODEL_DIR`,"
-        " nbsec.adversarial.evaluate, NBSEC-ART-*, NBSEC-NB-001"
+        " nbsec.adversarial.evaluate, NBSEC-ART-*, NBSEC-NB-001, `%aisec llm`, `nbsec llm audit`, nbsec.llm.guard,"
+        " NBSEC-LLM-*"
     )
     assert problems("planted", text) == []

@@ -102,6 +102,13 @@ def _probe(magics: AisecMagics, args: argparse.Namespace) -> Any:
     return report
 
 
+def _in_kernel() -> bool:
+    """Plotly only where a front end draws it: in plain IPython fig.show() would open a web browser."""
+    from nbsec.display.progress import in_jupyter_kernel
+
+    return in_jupyter_kernel()
+
+
 def _run(magics: AisecMagics, args: argparse.Namespace, cell: str | None) -> Any:
     from nbsec import api
     from nbsec.errors import UsageError
@@ -119,7 +126,7 @@ def _run(magics: AisecMagics, args: argparse.Namespace, cell: str | None) -> Any
         if args.path:
             raise UsageError(f"%aisec llm {args.target} {args.path}: one TARGET only", "e.g. %aisec llm demo")
         report = _probe(magics, args)
-    if report.figures and not (args.no_plots or args.quiet):
+    if report.figures and not (args.no_plots or args.quiet) and _in_kernel():
         try:
             from nbsec.display.views import show_robustness as show_figures
 

@@ -46,3 +46,26 @@ def test_magics_in_a_real_kernel(tmp_path: Path) -> None:
     bogus = nb.cells[3].outputs
     assert not [o for o in bogus if o["output_type"] == "error"], "a typo must not raise a traceback"
     assert "scan" in "".join(o.get("text", "") for o in bogus)
+
+
+def test_aisec_llm_in_a_real_kernel_shows_progress_chart_and_report(tmp_path: Path) -> None:
+    from nbsec.llm.demo_app import DEMO_CANARY
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell("%load_ext nbsec"),
+        nbformat.v4.new_code_cell("%aisec llm demo --probes system-prompt-extraction --probes rag-access"),
+    ]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    client = NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}})
+    client.execute()
+
+    outputs = nb.cells[1].outputs
+    assert not [o for o in outputs if o["output_type"] == "error"]
+    shown = [o for o in outputs if o["output_type"] in ("display_data", "update_display_data")]
+    assert any("nbsec llm" in o["data"].get("text/plain", "") for o in shown), "a progress bar while probing"
+    assert any("application/vnd.plotly.v1+json" in o["data"] for o in shown), "the success-rate chart"
+    [result] = [o for o in outputs if o["output_type"] == "execute_result"]
+    report = Report.from_dict(result["data"][REPORT_MIME_TYPE])
+    assert {"NBSEC-LLM-002", "NBSEC-LLM-010"} <= {f.rule_id for f in report.findings}
+    assert DEMO_CANARY not in json.dumps(outputs)

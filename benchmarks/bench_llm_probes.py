@@ -23,9 +23,8 @@ def _run(target: str, **kwargs: Any) -> tuple[float, int, int]:
 
 
 def main() -> dict[str, Any]:
-    from nbsec.llm.demo_server import DemoServer
-
     from nbsec.llm.demo_app import demo_context
+    from nbsec.llm.demo_server import DemoServer
 
     figures: dict[str, Any] = {}
     _run("demo")  # warm-up: imports, compiled regexes and the probes' data are loaded once per process

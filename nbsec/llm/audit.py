@@ -33,6 +33,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 
 from nbsec.errors import UsageError
+from nbsec.llm.http import BoundedClient
 from nbsec.llm.rules import (
     CORS_ANY_ORIGIN,
     ERROR_DISCLOSURE,
@@ -136,7 +137,7 @@ def _leaks(response: httpx.Response) -> tuple[list[str], bool]:
 class _Auditor:
     def __init__(self, endpoint: _Endpoint, key: str | None, model: str | None, timeout: float) -> None:
         self.endpoint, self.key, self.model = endpoint, key, model
-        self.client = httpx.Client(
+        self.client = BoundedClient(
             base_url=endpoint.base, trust_env=False, follow_redirects=False, timeout=timeout,
             headers={"User-Agent": "nbsec-llm-audit"},
         )  # fmt: skip

@@ -61,6 +61,43 @@ def check_url(url: str) -> None:
         )
 
 
+MAX_ANSWER_BYTES = 8 * 1024 * 1024  # an LLM answer, an error page: a hostile endpoint may send gigabytes
+
+
+class AnswerTooLarge(httpx.HTTPError):
+    """The endpoint's answer (decoded) passed MAX_ANSWER_BYTES; reading stopped there."""
+
+
+class BoundedClient(httpx.Client):
+    """An httpx.Client that never holds more than `limit` bytes of an answer in memory.
+
+    Every request is streamed and read chunk by chunk (after content decoding, so a gzip bomb is cut off too);
+    past the limit the connection is closed and AnswerTooLarge raised. What comes back is an ordinary, fully
+    read httpx.Response, so callers use .status_code, .headers, .text and .json() as usual.
+    """
+
+    def __init__(self, *args: Any, limit: int = MAX_ANSWER_BYTES, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.limit = limit
+
+    def send(self, request: httpx.Request, *, stream: bool = False, **kwargs: Any) -> httpx.Response:
+        response = super().send(request, stream=True, **kwargs)
+        body = bytearray()
+        try:
+            for chunk in response.iter_bytes():
+                body += chunk
+                if len(body) > self.limit:
+                    raise AnswerTooLarge(f"answer larger than {self.limit // (1024 * 1024)} MiB; not read further")
+        finally:
+            response.close()
+        # The body is decoded already: drop the headers that would make httpx decode (or size-check) it again.
+        headers = [(k, v) for k, v in response.headers.multi_items()
+                   if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")]  # fmt: skip
+        return httpx.Response(
+            response.status_code, headers=headers, content=bytes(body), request=request, extensions=response.extensions
+        )
+
+
 class TokenBucket:
     """At most `rate` requests per second on average, bursts of at most `burst` (thread-safe)."""
 
@@ -140,7 +177,7 @@ class HttpClient:
                 sent[k] = v.replace("$KEY", self._key)
             if not templated:
                 sent["Authorization"] = f"Bearer {self._key}"
-        self._client = httpx.Client(
+        self._client = BoundedClient(
             headers=sent, timeout=httpx.Timeout(timeout), trust_env=False, follow_redirects=False
         )
 
@@ -186,6 +223,10 @@ class HttpClient:
             status = 0
             try:
                 response = self._send(method, url, payload)
+            except AnswerTooLarge as error:
+                raise TargetError(
+                    f"{shown}: {error}", "the endpoint sent far more than an answer; check the URL"
+                ) from None
             except httpx.TimeoutException:
                 problem = f"{shown}: no answer within the timeout"
                 hint = "raise the timeout, or check that the app is up and not overloaded"

@@ -105,6 +105,39 @@ def test_redirects_are_reported_not_followed(redirecting: str) -> None:
     assert "NBSEC-LLM-013" not in rules(report)
 
 
+class _Flood(BaseHTTPRequestHandler):
+    """Answers every request with 10 MiB: more than an answer, read no further than the bound."""
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def _go(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))  # unread request bytes would reset the socket
+        self.send_response(500)
+        self.send_header("Content-Length", str(10 * 1024 * 1024))
+        self.end_headers()
+        try:
+            for _ in range(10 * 16):
+                self.wfile.write(b"x" * 65536)
+        except OSError:
+            pass  # the auditor stopped reading: what the test wants
+
+    do_GET = do_POST = do_OPTIONS = _go
+
+
+def test_an_endpoint_that_floods_its_answers_is_an_error_not_a_crash() -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Flood)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        report = audit_endpoint(f"http://127.0.0.1:{server.server_address[1]}/v1", burst=3, timeout=5.0)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert report.errors and "AnswerTooLarge" in report.errors[0].message
+    assert "passed" not in {c.status for c in report.checks if c.rules != ("NBSEC-LLM-016",)}
+
+
 def test_plain_http_off_loopback_is_medium_and_https_passes() -> None:
     remote = _Auditor(_endpoint("http://192.0.2.10:8000/v1"), None, None, 1.0)
     remote.transport()  # looks at the URL only: no request is made

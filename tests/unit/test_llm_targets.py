@@ -183,6 +183,26 @@ def test_throttling_is_waited_out_without_spending_retries(serve: Any) -> None:
     assert time.monotonic() - start >= 2.9 and len(served.requests) == 4
 
 
+def test_an_answer_past_the_size_bound_is_cut_off_and_an_error(serve: Any) -> None:
+    from nbsec.llm.http import MAX_ANSWER_BYTES
+
+    served = serve(Served([(200, {"Content-Type": "application/json"}, b" " * (MAX_ANSWER_BYTES + 1024))]))
+    with pytest.raises(TargetError, match="larger than 8 MiB"):
+        OpenAITarget(served.url + "/v1", retries=3).send(user("hi"))
+    assert len(served.requests) == 1  # not retried: the next answer would be as large
+
+
+def test_a_gzip_bomb_is_cut_off_after_decoding(serve: Any) -> None:
+    import gzip
+
+    from nbsec.llm.http import MAX_ANSWER_BYTES
+
+    bomb = gzip.compress(b"0" * (4 * MAX_ANSWER_BYTES))  # 32 MiB of zeros in ~32 KB
+    served = serve(Served([(200, {"Content-Type": "application/json", "Content-Encoding": "gzip"}, bomb)]))
+    with pytest.raises(TargetError, match="larger than"):
+        OpenAITarget(served.url + "/v1").send(user("hi"))
+
+
 def test_a_retry_after_beyond_ten_seconds_is_an_error_not_a_stall(serve: Any) -> None:
     served = serve(Served([(429, {"Retry-After": "3600"}, b""), ok()]))
     start = time.monotonic()

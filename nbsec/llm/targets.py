@@ -10,7 +10,9 @@ from __future__ import annotations
 import importlib
 import inspect
 import json
+import os
 import re
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -356,6 +358,10 @@ class RestTarget:
 
 def _import_callable(spec: str) -> Any:
     module_name, _, attribute = spec.partition(":")
+    # The `nbsec` script's sys.path starts at its own bin folder: put the working folder first, as uvicorn and
+    # gunicorn do, so `nbsec llm --target mybot:answer` finds mybot.py where the user runs it.
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
     try:
         value: Any = importlib.import_module(module_name)
     except ImportError as error:

@@ -123,6 +123,28 @@ def test_a_target_that_does_not_answer_is_an_error_never_a_pass(tmp_path: Path) 
     assert not any(c["status"] == "passed" for c in data["checks"])
 
 
+def test_a_module_callable_in_the_working_folder_is_probed_from_the_installed_script(tmp_path: Path) -> None:
+    """`nbsec llm --target toybot:answer`, run where toybot.py is, as a user runs it (the real console script)."""
+    (tmp_path / "toybot.py").write_text(
+        "def answer(text: str) -> str:\n"
+        "    if 'ignore' in text.lower() or 'disregard' in text.lower():\n"
+        "        return text.rsplit(' ', 3)[-3]\n"  # obeys: says the word it was told to say
+        "    return 'Happy to help with your order.'\n",
+        encoding="utf-8",
+    )
+    script = Path(sys.executable).parent / "nbsec"
+    run = subprocess.run(
+        [str(script), "llm", "--target", "toybot:answer", "--probes", "prompt-injection", "-f", "json", "-q"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120, env={**os.environ, "PYTHONPATH": ""},
+    )  # fmt: skip
+    assert run.returncode in (0, 1), run.stderr
+    data = json.loads(run.stdout)
+    assert data["errors"] == [] and data["targets"][0]["path"] == "toybot:answer"
+    missing = subprocess.run([str(script), "llm", "--target", "nosuchbot:answer"], cwd=tmp_path,
+                             capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert missing.returncode == 2 and "nosuchbot" in missing.stderr
+
+
 def test_llm_help_teaches() -> None:
     text = invoke("llm", "--help").output
     assert "Examples" in text and "demo-hardened" in text and "module:callable" in text

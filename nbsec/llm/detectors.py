@@ -325,14 +325,39 @@ def find_sensitive(text: str) -> list[Hit]:
     taken = [(m.start, m.end) for m in matches]
     # A value already reported as a secret is not also "personal data" (as the content scanner does).
     matches += [p for p in find_pii(text, context) if not any(s < p.end and p.start < e for s, e in taken)]
-    spans = [(m.start, m.end) for m in matches]
+    found = [(m, m.start, m.end) for m in matches]
+    # The detectors report a value once per line; an answer that repeats it must have every copy redacted.
+    for m in matches:
+        if len(m.value) >= 4:
+            at = text.find(m.value)
+            while at != -1:
+                if not any(s < at + len(m.value) and at < e for _, s, e in found):
+                    found.append((m, at, at + len(m.value)))
+                at = text.find(m.value, at + len(m.value))
+    found = [(m, start, _token_end(text, end) if m.rule.category == "secrets" else end) for m, start, end in found]
+    spans = [(start, end) for _, start, end in found]
     hits = []
-    for m in sorted(matches, key=lambda m: m.start):
+    for m, start, end in sorted(found, key=lambda item: item[1]):
         detector = "secret" if m.rule.category == "secrets" else "pii"
-        others = [s for s in spans if s != (m.start, m.end)]
-        evidence = snippet(text, m.start, m.end, others=others)
-        hits.append(Hit(detector, m.kind, "plain", (m.start, m.end), evidence, m.confidence or Confidence.HIGH))
+        others = [s for s in spans if s != (start, end)]
+        evidence = snippet(text, start, end, others=others)
+        hits.append(Hit(detector, m.kind, "plain", (start, end), evidence, m.confidence or Confidence.HIGH))
     return hits
+
+
+_TOKEN_STOP = frozenset("\"'`)]}>")
+
+
+def _token_end(text: str, end: int, limit: int = 512) -> int:
+    """Where the word holding a secret ends. The notebook detectors stop a bare value at `&`, `;` or `,` (query
+    strings, argument lists); in an answer written in prose ("the password is Tr0ub4dor&3xyz") the rest of the
+    word is the secret too, and redacting to the next space never leaves its tail readable."""
+    found, stop = end, min(len(text), end + limit)
+    while end < stop and not text[end].isspace() and text[end] not in _TOKEN_STOP:
+        end += 1
+    if end > found and text[end - 1] in ".,;:!?":
+        end -= 1  # the sentence's own full stop or comma is not part of the value
+    return end
 
 
 # --------------------------------------------------------------------------- redaction

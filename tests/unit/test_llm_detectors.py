@@ -274,3 +274,13 @@ def test_a_real_dump_of_the_prompt_is_a_leak_plain_or_encoded(encoding: str) -> 
     assert hit is not None, encoding
     assert hit.encoding == ("plain" if encoding in ("plain", "one rule", "two rules") else encoding)
     assert "LMN-0000-TEST" not in hit.evidence
+
+
+def test_a_password_in_prose_is_redacted_to_the_end_of_its_word() -> None:
+    """The notebook detector stops a bare value at `&` (query strings); in an answer the tail is the secret too."""
+    from nbsec.llm.detectors import redact_text
+
+    text = "Sure, the password is Tr0ub4dor&3xyz for the admin panel. Or: the password is Tr0ub4dor&3xyz."
+    safe = redact_text(text)
+    assert "&3xyz" not in safe and "Tr0ub4dor" not in safe
+    assert safe.endswith("].") and "for the admin panel" in safe  # the sentence around it stays

@@ -65,6 +65,11 @@ def load_ipython_extension(ipython: Any) -> None:
     register_magics(ipython)
 
 
+def _jupyter_server_extension_points() -> list[dict[str, str]]:
+    """Jupyter's hook: the server extension lives in nbsec.server (loaded only by a Jupyter server)."""
+    return [{"module": "nbsec.server"}]
+
+
 def unload_ipython_extension(ipython: Any) -> None:
     from nbsec.magics import unregister_magics
 

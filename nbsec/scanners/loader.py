@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 
 from nbsec.model import ScanError
 from nbsec.scanners.base import Scanner, register, registered
@@ -33,6 +34,7 @@ BUILT_INS: dict[str, tuple[str, frozenset[str]]] = {
 
 _PLUGIN_ERRORS: list[ScanError] = []
 _plugins_loaded = False
+_PLUGIN_LOCK = threading.RLock()
 
 
 def registry(reload: bool = False) -> dict[str, type[Scanner]]:
@@ -58,6 +60,16 @@ def plugin_errors() -> list[ScanError]:
 
 
 def _load_plugins(reload: bool = False) -> None:
+    if _plugins_loaded and not reload:
+        return
+    # Scans run in threads (the Jupyter server extension): the first one loads the plugins while the others wait,
+    # instead of seeing the flag set and the registry half filled. Re-entrant: a plugin whose import asks for the
+    # registry finds the flag already set in this thread and returns.
+    with _PLUGIN_LOCK:
+        _load_plugins_locked(reload)
+
+
+def _load_plugins_locked(reload: bool) -> None:
     global _plugins_loaded
     if _plugins_loaded and not reload:
         return

@@ -61,6 +61,19 @@ def write_settings(config_dir: Path) -> None:
         path.write_text(json.dumps(values), encoding="utf-8")
 
 
+def wait_until_up(url: str, token: str, process: subprocess.Popen[Any], log: Path, timeout: float, what: str) -> None:
+    """Poll the server's /api/status until it answers 200; fail with the end of its log if it dies or times out."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2):
+                return
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"{what} did not start: {log.read_text()[-3000:]}")
+            time.sleep(0.2)
+
+
 @contextmanager
 def running_lab(root: Path, logs: Path, timeout: float = 30) -> Iterator[tuple[str, str]]:
     port, token = free_port(), secrets.token_hex(16)
@@ -79,15 +92,7 @@ def running_lab(root: Path, logs: Path, timeout: float = 30) -> Iterator[tuple[s
     server = subprocess.Popen(command, cwd=root, stdout=log, stderr=subprocess.STDOUT, env=env)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2):
-                    break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"jupyter lab did not start: {log_path.read_text()[-2000:]}")
-                time.sleep(0.3)
+        wait_until_up(url, token, server, log_path, timeout, "jupyter lab")
         yield url, token
     finally:
         server.terminate()

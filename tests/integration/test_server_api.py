@@ -26,7 +26,7 @@ from typing import Any
 import httpx
 import jsonschema
 import pytest
-from jupyter_lab import free_port
+from jupyter_lab import free_port, wait_until_up
 from server_authorizer import DENY_HEADER
 
 pytestmark = pytest.mark.integration
@@ -104,16 +104,7 @@ def running_server(root: Path, state: Path, *args: str, timeout: float = 60) -> 
         process = subprocess.Popen(command, cwd=root, stdout=log, stderr=subprocess.STDOUT, env=env)
         url = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + timeout
-            while True:
-                try:
-                    if httpx.get(f"{url}/api/status", headers={"Authorization": f"token {token}"}).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"jupyter server did not start: {log_path.read_text()[-3000:]}")
-                time.sleep(0.2)
+            wait_until_up(url, token, process, log_path, timeout, "jupyter server")
             assert "nbsec | extension was successfully loaded" in log_path.read_text(), log_path.read_text()[-3000:]
             yield Server(url, token, log_path)
         finally:

@@ -333,13 +333,6 @@ def probe_llm(
     from nbsec.llm.resolve import open_target
 
     opened = open_target(target, namespace=namespace, context=context, **dict(target_options or {}))
-    if opened.context.system_prompt and not opened.target.accepts_messages:
-        opened.close()
-        raise UsageError(
-            f"{opened.target.name} takes text only: nbsec cannot send it the system prompt you gave",
-            "give the app's own prompt with --known-prompt (leaks of it are measured), or probe a chat endpoint "
-            "or a function that takes messages",
-        )
     try:
         report = run_probes(
             opened.target,

@@ -319,6 +319,7 @@ def find_sensitive(text: str) -> list[Hit]:
     from nbsec.scanners.notebook.detectors import TextContext
     from nbsec.scanners.notebook.pii import find_pii
     from nbsec.scanners.notebook.secrets import find_secrets
+    from nbsec.scanners.redaction import occurrences
 
     context = TextContext(part="output-text")
     matches = list(find_secrets(text, context))
@@ -326,14 +327,13 @@ def find_sensitive(text: str) -> list[Hit]:
     # A value already reported as a secret is not also "personal data" (as the content scanner does).
     matches += [p for p in find_pii(text, context) if not any(s < p.end and p.start < e for s, e in taken)]
     found = [(m, m.start, m.end) for m in matches]
-    # The detectors report a value once per line; an answer that repeats it must have every copy redacted.
+    # The detectors report a value once per line; an answer that repeats it (whole, or cut short with an
+    # ellipsis) must have every copy redacted: the scanning loop's redaction pass finds copies the same way.
     for m in matches:
         if len(m.value) >= 4:
-            at = text.find(m.value)
-            while at != -1:
-                if not any(s < at + len(m.value) and at < e for _, s, e in found):
-                    found.append((m, at, at + len(m.value)))
-                at = text.find(m.value, at + len(m.value))
+            for at, end in occurrences(m.value, text):
+                if not any(s < end and at < e for _, s, e in found):
+                    found.append((m, at, end))
     found = [(m, start, _token_end(text, end) if m.rule.category == "secrets" else end) for m, start, end in found]
     spans = [(start, end) for _, start, end in found]
     hits = []

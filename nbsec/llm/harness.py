@@ -219,11 +219,16 @@ def run_probes(
 ) -> Report:
     """Probe `target` with `attempts` attempts per probe; a Report of success rates, findings and checks."""
     from nbsec._version import __version__
+    from nbsec.errors import UsageError
 
     if attempts < 1:
-        from nbsec.errors import UsageError
-
         raise UsageError(f"attempts={attempts}: need at least 1 attempt per probe", "e.g. attempts=5")
+    if context.system_prompt and not target.accepts_messages:
+        raise UsageError(
+            f"{target.name} takes text only: nbsec cannot send it the system prompt you gave",
+            "give the app's own prompt with --known-prompt (leaks of it are measured), or probe a chat endpoint "
+            "or a function that takes messages",
+        )
     chosen = _probes(probes)
     report = Report(tool_version=__version__, started_at=utc_now_iso())
     started = time.perf_counter()

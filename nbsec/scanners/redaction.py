@@ -26,7 +26,7 @@ from collections.abc import Iterable
 from nbsec.model import Finding, Suppressed
 from nbsec.redact import redact_in
 
-__all__ = ["Redactor", "redact_items"]
+__all__ = ["Redactor", "occurrences", "redact_items"]
 
 MIN_KNOWN = 6  # shorter values would also match inside unrelated words and hash tags
 MIN_PREFIX = 8  # a cut-short quote of a secret is redacted from this many characters on
@@ -58,7 +58,7 @@ class Redactor:
         return done
 
     def _redact(self, text: str) -> str:
-        spans = [span for form in self._forms for span in _occurrences(form, text)]
+        spans = [span for form in self._forms for span in occurrences(form, text)]
         spans += _detected(text)
         if not spans:
             return text
@@ -67,7 +67,7 @@ class Redactor:
         return redact_in(text, fresh) if fresh else text
 
 
-def _occurrences(value: str, text: str) -> list[tuple[int, int]]:
+def occurrences(value: str, text: str) -> list[tuple[int, int]]:
     """Where `value` stands in `text` in full, or cut short: a quote that shortens long literals
     (`'ghp_Z1U9ueHK…'`) still shows a piece of the secret, so a prefix of at least `MIN_PREFIX`
     characters followed by a cut mark counts too."""

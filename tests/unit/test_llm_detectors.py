@@ -284,3 +284,12 @@ def test_a_password_in_prose_is_redacted_to_the_end_of_its_word() -> None:
     safe = redact_text(text)
     assert "&3xyz" not in safe and "Tr0ub4dor" not in safe
     assert safe.endswith("].") and "for the admin panel" in safe  # the sentence around it stays
+
+
+def test_a_key_repeated_whole_or_cut_short_is_redacted_every_time() -> None:
+    from nbsec.llm.detectors import redact_text
+
+    key = "sk-proj-" + "Ab3dEf9hIjK1mN0pQr5tUv7wXyZ2aB4c"
+    text = f"The key is {key}. Again: {key}. In the log it shows as {key[:14]}\u2026 only."
+    safe = redact_text(text)
+    assert key[:12] not in safe  # neither copy, nor the cut-short one, keeps more than the redacted prefix

@@ -70,6 +70,11 @@ def _jupyter_server_extension_points() -> list[dict[str, str]]:
     return [{"module": "nbsec.server"}]
 
 
+def _jupyter_labextension_paths() -> list[dict[str, str]]:
+    """Jupyter's hook for `jupyter labextension develop`: the built front end lives in nbsec/labextension."""
+    return [{"src": "labextension", "dest": "nbsec"}]
+
+
 def unload_ipython_extension(ipython: Any) -> None:
     from nbsec.magics import unregister_magics
 

@@ -74,15 +74,21 @@ def wait_until_up(url: str, token: str, process: subprocess.Popen[Any], log: Pat
             time.sleep(0.2)
 
 
+# The front end's own options: JupyterLab, or Notebook 7 (`jupyter notebook`), which shares lab extensions.
+APP_OPTIONS = {
+    "lab": ["--LabApp.expose_app_in_browser=True", "--LabApp.news_url=", "--LabServerApp.extension_manager=readonly"],
+    "notebook": ["--JupyterNotebookApp.expose_app_in_browser=True"],
+}
+
+
 @contextmanager
-def running_lab(root: Path, logs: Path, timeout: float = 30) -> Iterator[tuple[str, str]]:
+def running_lab(root: Path, logs: Path, timeout: float = 30, app: str = "lab") -> Iterator[tuple[str, str]]:
     port, token = free_port(), secrets.token_hex(16)
     write_settings(root / ".jupyter")
     command = [
-        str(Path(sys.executable).with_name("jupyter")), "lab", "--no-browser", "--ServerApp.open_browser=False",
+        str(Path(sys.executable).with_name("jupyter")), app, "--no-browser", "--ServerApp.open_browser=False",
         "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", f"--IdentityProvider.token={token}",
-        f"--ServerApp.root_dir={root}", "--LabApp.expose_app_in_browser=True", "--LabApp.news_url=",
-        "--LabServerApp.extension_manager=readonly",
+        f"--ServerApp.root_dir={root}", *APP_OPTIONS[app],
     ]  # fmt: skip
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         command.append("--allow-root")
@@ -92,7 +98,7 @@ def running_lab(root: Path, logs: Path, timeout: float = 30) -> Iterator[tuple[s
     server = subprocess.Popen(command, cwd=root, stdout=log, stderr=subprocess.STDOUT, env=env)
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_until_up(url, token, server, log_path, timeout, "jupyter lab")
+        wait_until_up(url, token, server, log_path, timeout, f"jupyter {app}")
         yield url, token
     finally:
         server.terminate()

@@ -19,14 +19,17 @@ model artifacts, registries, serving endpoints, LLMs, vector stores, agents,
 tools, users), data flows, trust zones and controls. `check` matches the AI
 threat library (NBSEC-TM-*: STRIDE, MITRE ATLAS, OWASP, NIST AI RMF, ISO/IEC
 42001, EU AI Act) and scores each threat's inherent and residual risk.
-In a notebook: `%aisec threatmodel FILE` opens the builder widget.
+In a notebook: `%aisec threatmodel FILE` opens the builder widget; a model
+saved in a notebook's metadata (JupyterLab: "save threat model into
+notebook") is checked by `nbsec scan NOTEBOOK.ipynb` and imported as below.
 
 \b
 Examples:
   nbsec threatmodel new                                 write a commented starter file
   nbsec threatmodel check threatmodel.nbsec.yaml        findings; exit 1 at/above --fail-on
   nbsec threatmodel check tm.yaml -f md -o threats.md
-  nbsec threatmodel import model.json -o tm.yaml        Threat Dragon v2 JSON, TM-BOM or a notebook
+  nbsec threatmodel import model.json -o tm.yaml        Threat Dragon v2 JSON or TM-BOM
+  nbsec threatmodel import review.ipynb -o tm.yaml      the model saved in the notebook
   nbsec threatmodel export tm.yaml --to threat-dragon -o model.json
   nbsec threatmodel diagram tm.yaml -o dfd.html         data-flow diagram (plotly, offline)
 """
@@ -80,7 +83,7 @@ def _detect(data: object) -> str:
     raise UsageError("cannot tell the format of the input", "pass --from threat-dragon, tmbom or notebook")
 
 
-@threatmodel_group.command("import", short_help="Import Threat Dragon v2 JSON, TM-BOM or a notebook snapshot.")
+@threatmodel_group.command("import", short_help="Import Threat Dragon v2 JSON, TM-BOM or a notebook's model.")
 @click.argument("source", type=click.Path(path_type=str, exists=True, dir_okay=False))
 @click.option("--output", "-o", default=DEFAULT_FILE, show_default=True, type=click.Path(path_type=str))
 @click.option(
@@ -92,7 +95,12 @@ def _detect(data: object) -> str:
 )
 @click.option("--force", is_flag=True, help="Replace an existing output file.")
 def import_command(source: str, output: str, fmt: str, force: bool) -> None:
-    """Convert SOURCE to an nbsec threat model (YAML) at --output."""
+    """Convert SOURCE to an nbsec threat model (YAML) at --output.
+
+    From a notebook (.ipynb, or --from notebook): the model saved in its
+    metadata by JupyterLab's "Save the threat model into the notebook" (command palette) command, or,
+    when it has none, the newest `%aisec threatmodel` output saved in it.
+    """
     from nbsec.threatmodel import save
 
     if Path(output).exists() and not force:

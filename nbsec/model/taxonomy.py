@@ -28,9 +28,15 @@ CATEGORIES = {
     "SCAN": "the scan itself",
 }
 
+
+def _atlas_section(ident: str) -> str:
+    """Tactics (AML.TA0000), mitigations (AML.M0000) and techniques live under different paths on atlas.mitre.org."""
+    return "tactics" if ident.startswith("AML.TA") else "mitigations" if ident.startswith("AML.M") else "techniques"
+
+
 _URLS: dict[str, Callable[[str], str]] = {
     "CWE": lambda i: f"https://cwe.mitre.org/data/definitions/{i.removeprefix('CWE-')}.html",
-    "MITRE ATLAS": lambda i: f"https://atlas.mitre.org/techniques/{i}",
+    "MITRE ATLAS": lambda i: f"https://atlas.mitre.org/{_atlas_section(i)}/{i}",
     "OWASP ML Top 10": lambda i: "https://owasp.org/www-project-machine-learning-security-top-10/",
     "OWASP LLM Top 10": lambda i: "https://genai.owasp.org/llm-top-10/",
     "NIST AI RMF": lambda i: "https://airc.nist.gov/airmf-resources/airmf/",

@@ -29,7 +29,8 @@ BUILT_INS: dict[str, tuple[str, frozenset[str]]] = {
     "notebook-content": ("nbsec.scanners.notebook.content", frozenset({NOTEBOOK, PYTHON, TEXT})),
     # Requirements files are plain text, recognised by name in its `applies_to`.
     "dependencies": ("nbsec.supply_chain.scanner", frozenset({NOTEBOOK, TEXT})),
-    "threat-model": ("nbsec.threatmodel.scanner", frozenset({THREAT_MODEL})),
+    # Notebooks too: a model saved in a notebook's metadata (its `applies_to` skips notebooks without one).
+    "threat-model": ("nbsec.threatmodel.scanner", frozenset({THREAT_MODEL, NOTEBOOK})),
 }
 
 _PLUGIN_ERRORS: list[ScanError] = []

@@ -34,6 +34,7 @@ export class SecurityPanel extends Widget {
     this.addClass('nbsec-panel');
     this.title.caption = 'AI Security (nbsec)';
     controller.changed.connect(() => this.update());
+    controller.tracker.currentChanged.connect(() => this.scanIfNew());
   }
 
   protected onUpdateRequest(): void {
@@ -55,7 +56,16 @@ export class SecurityPanel extends Widget {
   }
 
   protected onAfterShow(): void {
+    this.scanIfNew();
     this.update();
+  }
+
+  /** Opening the panel on a notebook it has not seen scans it: the panel never shows a stale blank. */
+  scanIfNew(): void {
+    const current = this.controller.current();
+    if (this.isVisible && current && current.scan === null) {
+      this.actions.scan(current.panel);
+    }
   }
 
   private header(panel: NotebookPanel, scan: NotebookScan | null): HTMLElement {

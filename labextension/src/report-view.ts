@@ -3,7 +3,7 @@
 // figures. Pure DOM, no framework: the lead wraps `node` in a Lumino widget, a MIME renderer or a panel.
 //
 // A report describes hostile files, so every string in it is text: this module and the ones it draws
-// with build the DOM with `h`/`link` only (no innerHTML anywhere), and data never names an attribute or
+// with, build the DOM with `h`/`link` only (no innerHTML anywhere), and data never names an attribute or
 // an element id. Data from a kernel or server is `unknown` until `reportProblem` (report-guard.ts) has
 // checked its shape.
 //

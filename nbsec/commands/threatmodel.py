@@ -20,8 +20,8 @@ tools, users), data flows, trust zones and controls. `check` matches the AI
 threat library (NBSEC-TM-*: STRIDE, MITRE ATLAS, OWASP, NIST AI RMF, ISO/IEC
 42001, EU AI Act) and scores each threat's inherent and residual risk.
 In a notebook: `%aisec threatmodel FILE` opens the builder widget; a model
-saved in a notebook's metadata (JupyterLab: "save threat model into
-notebook") is checked by `nbsec scan NOTEBOOK.ipynb` and imported as below.
+saved in a notebook's metadata (JupyterLab: "Save the threat model into
+the notebook") is checked by `nbsec scan NOTEBOOK.ipynb` and imported as below.
 
 \b
 Examples:

@@ -6,8 +6,8 @@ its line and the fix; a valid one yields the open threats as findings and the
 decided ones as inline-suppressed findings.
 
 A notebook is read too, but only when its metadata holds a saved model
-(metadata.nbsec.threat_model, written by the JupyterLab extension's "save
-threat model into notebook" command): `applies_to` says no to every other
+(metadata.nbsec.threat_model, written by the JupyterLab extension's "Save
+the threat model into the notebook" command): `applies_to` says no to every other
 notebook, so it gets no threat-model check at all rather than a "passed" one
 that would claim a model was reviewed. The notebook is parsed with the
 notebook scanners' bounded reader (`load_notebook`, max_file_size), whose

@@ -55,7 +55,8 @@ $(VENV)/.lab: $(VENV)/.torch
 
 # The JupyterLab extension (labextension/, TypeScript). Only `make lab`, `make test` and `make wheel` build it:
 # `make demo` is headless and needs no Node. jlpm is JupyterLab's own yarn, in .venv with jupyterlab.
-# The build goes to nbsec/labextension/; `jupyter labextension develop` links it into .venv/share/jupyter.
+# The build goes to nbsec/labextension/; `jupyter-builder develop` (JupyterLab 4.6's `jupyter labextension
+# develop`) links it into .venv/share/jupyter.
 LABEXT_BUILT := nbsec/labextension/package.json
 LABEXT_DEPS  := labextension/node_modules/.yarn-state.yml
 LABEXT_SRC   := $(wildcard labextension/src/*.ts) $(wildcard labextension/style/*) labextension/schema/plugin.json \
@@ -67,14 +68,16 @@ $(VENV)/bin/jlpm: $(VENV)/.core
 	$(UNINSTALL_SLOW_IMPORTS)
 	touch $@
 
+# jlpm's install prints a line per package: kept in a log, shown when it fails.
 $(LABEXT_DEPS): labextension/package.json labextension/yarn.lock $(VENV)/bin/jlpm
-	cd labextension && $(JLPM) install --immutable
+	cd labextension && ($(JLPM) install --immutable > ../$(VENV)/jlpm-install.log 2>&1 \
+		|| (tail -40 ../$(VENV)/jlpm-install.log; echo "jlpm install failed: full log in $(VENV)/jlpm-install.log"; exit 1))
 
 $(LABEXT_BUILT): $(LABEXT_DEPS) $(LABEXT_SRC)
 	cd labextension && PATH="$(abspath $(VENV))/bin:$$PATH" $(JLPM) build:prod
 
 $(VENV)/.labext: $(LABEXT_BUILT)
-	PATH="$(abspath $(VENV))/bin:$$PATH" $(VENV)/bin/jupyter labextension develop --overwrite . >/dev/null
+	PATH="$(abspath $(VENV))/bin:$$PATH" $(VENV)/bin/jupyter-builder develop --overwrite . >/dev/null
 	touch $@
 
 labextension: $(VENV)/.labext

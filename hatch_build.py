@@ -2,7 +2,7 @@
 
 Why not hatch-jupyter-builder: it builds the TypeScript on every editable install too, and `make demo`
 (an editable install) must not need Node. Here an editable install never builds it (`make lab` and
-`make test` build it and link it with `jupyter labextension develop`); a wheel takes what
+`make test` build it and link it with `jupyter-builder develop`); a wheel takes what
 `make labextension` built into nbsec/labextension/, and builds it with `jlpm` first when it is missing.
 """
 

@@ -71,7 +71,7 @@ def _jupyter_server_extension_points() -> list[dict[str, str]]:
 
 
 def _jupyter_labextension_paths() -> list[dict[str, str]]:
-    """Jupyter's hook for `jupyter labextension develop`: the built front end lives in nbsec/labextension."""
+    """Jupyter's hook for `jupyter-builder develop`: the built front end lives in nbsec/labextension."""
     return [{"src": "labextension", "dest": "nbsec"}]
 
 

@@ -204,22 +204,11 @@ export function cellRefs(panel: NotebookPanel): CellRef[] {
   return refs;
 }
 
-// The scan matched the finding to a cell; the user may have moved cells since. Look the cell up by id
-// first, as the panel model does.
+// The panel model matched the finding to a cell (by id, then index) and matches again whenever cells
+// move (setCells on cells.changed), so its index is current; it only needs to still be in range.
 function refreshIndex(panel: NotebookPanel, item: PanelItem): number | null {
-  const cells = panel.content.model?.cells;
-  if (!cells) {
-    return null;
-  }
-  const id = item.finding.location.cell_id;
-  if (id) {
-    for (let index = 0; index < cells.length; index++) {
-      if (cells.get(index).id === id) {
-        return index;
-      }
-    }
-  }
-  return item.cellIndex !== null && item.cellIndex < cells.length ? item.cellIndex : null;
+  const count = panel.content.model?.cells.length ?? 0;
+  return item.cellIndex !== null && item.cellIndex < count ? item.cellIndex : null;
 }
 
 function highlightLine(cell: Cell, line: number): void {

@@ -24,11 +24,12 @@ def test_the_wheel_installs_the_built_extension_and_enables_the_server_part(tmp_
     import nbsec
 
     assert (ROOT / "nbsec" / "labextension" / "package.json").is_file(), "run `make labextension` first"
-    subprocess.run(
+    built = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--quiet", "-w", str(tmp_path),
          str(ROOT)],
-        check=True, capture_output=True,
+        capture_output=True, text=True,
     )  # fmt: skip
+    assert built.returncode == 0, built.stdout + built.stderr
     (wheel,) = tmp_path.glob("nbsec-*.whl")
     share = SHARE.format(v=nbsec.__version__)
     with zipfile.ZipFile(wheel) as archive:

@@ -3,10 +3,9 @@
 //
 // Pure data: no DOM, no JupyterLab, no signals (the controller wraps it and says when it changed).
 
+import { ruleExcluded } from './report-location';
 import { Finding, Location, NbsecReportV1, Severity } from './report-types';
-
-/** Worst first: the order of the panel's groups. */
-export const SEVERITIES: readonly Severity[] = ['critical', 'high', 'medium', 'low', 'info'];
+import { SEVERITIES } from './severity';
 
 /** One cell of the open notebook, as the panel needs it: its id, where it is now, and its type. */
 export interface CellRef {
@@ -18,7 +17,7 @@ export interface CellRef {
 export interface PanelSettings {
   /** Findings below this severity are hidden (and counted by hiddenBySettings). */
   minSeverity: Severity;
-  /** Rule ids (compared case-insensitively, as the CLI does) whose findings are hidden. */
+  /** Rule ids, prefixes or globs (case-insensitive, as the CLI reads them) whose findings are hidden. */
   excludedRules: string[];
 }
 
@@ -45,14 +44,17 @@ export interface SeverityGroup {
 
 export type ReportError = NbsecReportV1['errors'][number];
 
-/** 0 for critical ... 4 for info; unknown severities (a malformed report) rank as info. */
-export function severityRank(severity: string): number {
+/**
+ * Position in the panel's order, worst first: 0 for critical ... 4 for info (severity.ts's SEVERITIES);
+ * unknown severities (a malformed report) rank as info.
+ */
+function worstFirst(severity: string): number {
   const rank = SEVERITIES.indexOf(severity as Severity);
   return rank < 0 ? SEVERITIES.length - 1 : rank;
 }
 
 function severityOf(finding: Finding): Severity {
-  return SEVERITIES[severityRank(finding.severity)];
+  return SEVERITIES[worstFirst(finding.severity)];
 }
 
 /**
@@ -241,7 +243,7 @@ export class PanelModel {
       }
       const severity = severityOf(item.finding);
       const before = worst.get(item.cellIndex);
-      if (before === undefined || severityRank(severity) < severityRank(before)) {
+      if (before === undefined || worstFirst(severity) < worstFirst(before)) {
         worst.set(item.cellIndex, severity);
       }
     }
@@ -264,11 +266,12 @@ export class PanelModel {
   }
 
   private shownItems(): PanelItem[] {
-    const minRank = severityRank(this.settings.minSeverity);
-    const excluded = new Set(this.settings.excludedRules.map(rule => rule.trim().toUpperCase()));
+    // Rule ids, prefixes (NBSEC-PRIV) and globs, as the Report view and the CLI's --exclude-rule read them.
+    const minRank = worstFirst(this.settings.minSeverity);
     return this.allItems().filter(
       item =>
-        severityRank(item.finding.severity) <= minRank && !excluded.has(String(item.finding.rule_id).toUpperCase())
+        worstFirst(item.finding.severity) <= minRank &&
+        !ruleExcluded(String(item.finding.rule_id), this.settings.excludedRules)
     );
   }
 

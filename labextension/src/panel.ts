@@ -7,6 +7,7 @@ import { Widget } from '@lumino/widgets';
 import { ScanController, NotebookScan } from './controller';
 import { h } from './dom';
 import { PanelItem } from './panel-model';
+import { severityLabel } from './severity';
 import { savedThreatModel } from './threatmodel-notebook';
 
 export interface PanelActions {
@@ -15,14 +16,6 @@ export interface PanelActions {
   suppress(panel: NotebookPanel, item: PanelItem): void;
   openThreatModel(panel: NotebookPanel): void;
 }
-
-const SEVERITY_LABEL: Record<string, string> = {
-  critical: 'Critical',
-  high: 'High',
-  medium: 'Medium',
-  low: 'Low',
-  info: 'Info'
-};
 
 export class SecurityPanel extends Widget {
   constructor(
@@ -139,7 +132,7 @@ export class SecurityPanel extends Widget {
       const details = h(
         'details',
         { className: 'nbsec-panel-group', dataset: { severity: group.severity } },
-        h('summary', {}, `${SEVERITY_LABEL[group.severity] ?? group.severity} (${group.items.length})`),
+        h('summary', {}, `${severityLabel(group.severity)} (${group.items.length})`),
         list
       );
       details.setAttribute('open', '');

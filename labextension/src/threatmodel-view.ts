@@ -6,6 +6,7 @@
 // (textContent), class names are chosen from fixed lists, and no attribute name comes from the data.
 // Malformed data gives an error box; this module never throws to its caller.
 
+import { Child, h, svg as svgElement } from './dom';
 import { isRecord, threatModelProblem } from './threatmodel-notebook';
 
 export interface ThreatModelViewOptions {
@@ -25,7 +26,6 @@ const DEFAULT_ZONE = 'internal';
 const UNTRUSTED_ZONE_IDS = ['internet', 'public', 'untrusted'];
 // Above this the diagram is a tangle rather than a help; the lists below still show everything.
 const DIAGRAM_MAX_ELEMENTS = 60;
-const SVG_NS = 'http://www.w3.org/2000/svg';
 
 interface Zone {
   id: string;
@@ -193,25 +193,15 @@ function plural(count: number, one: string, many = `${one}s`): string {
 
 // --------------------------------------------------------------------------- DOM helpers
 
-type Child = Node | string | null | undefined | false;
 
 /** An element with a fixed class (never one from the data) and text children. */
+// The house's element helper (dom.ts), in the short form this module uses everywhere: a class, then text.
 function el<K extends keyof HTMLElementTagNameMap>(
   tag: K,
   className: string,
   ...children: Child[]
 ): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  if (className) {
-    node.className = className;
-  }
-  for (const child of children) {
-    if (child === null || child === undefined || child === false) {
-      continue;
-    }
-    node.appendChild(typeof child === 'string' ? document.createTextNode(child) : child);
-  }
-  return node;
+  return h(tag, className ? { className } : null, ...children);
 }
 
 /** A class from a fixed list, for values the CSS colours: nothing else from the data reaches a class. */
@@ -503,15 +493,8 @@ function svg<K extends keyof SVGElementTagNameMap>(
   attributes: Record<string, string | number>,
   className = ''
 ): SVGElementTagNameMap[K] {
-  const node = document.createElementNS(SVG_NS, tag);
-  // Attribute names are the constants written in this file; values are numbers or fixed strings.
-  for (const [name, value] of Object.entries(attributes)) {
-    node.setAttribute(name, String(value));
-  }
-  if (className) {
-    node.setAttribute('class', className);
-  }
-  return node;
+  // Attribute names are the constants written in this file (dom.ts refuses event handlers and URLs).
+  return svgElement(tag, className ? { ...attributes, class: className } : attributes);
 }
 
 function svgText(x: number, y: number, value: string, className: string): SVGTextElement {

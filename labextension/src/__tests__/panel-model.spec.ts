@@ -141,6 +141,17 @@ describe('settings', () => {
     expect(m.hiddenBySettings()).toBe(4);
   });
 
+  test('a prefix or a glob excludes a family of rules, as the settings editor says', () => {
+    const m = model();
+    const all = items(m);
+    m.setSettings({ minSeverity: 'info', excludedRules: ['nbsec-nb'] });
+    expect(items(m).filter(i => i.finding.rule_id.startsWith('NBSEC-NB-'))).toEqual([]);
+    expect(m.count() + m.hiddenBySettings()).toBe(all.length);
+    m.setSettings({ minSeverity: 'info', excludedRules: ['NBSEC-*-010'] });
+    expect(items(m).some(i => i.finding.rule_id === 'NBSEC-NB-010')).toBe(false);
+    expect(items(m).some(i => i.finding.rule_id !== 'NBSEC-NB-010')).toBe(true);
+  });
+
   test('the settings object passed in can change later without changing the model', () => {
     const settings = { minSeverity: 'info' as const, excludedRules: [] as string[] };
     const m = new PanelModel(settings);

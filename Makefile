@@ -115,6 +115,7 @@ lab: $(VENV)/.lab $(VENV)/.labext
 			-p workspace "$(abspath $(LAB_DIR))/demo" || exit 1; \
 	done
 	$(PY) scripts/lab_tour.py $(LAB_DIR)
+	@echo "JupyterLab starts below: open the link it prints; START_HERE.ipynb (left, in the file browser) is the tour."
 	$(VENV)/bin/jupyter lab --ip=127.0.0.1 --notebook-dir=$(LAB_DIR) --ServerApp.default_url=/lab/tree/START_HERE.ipynb \
 		$(if $(filter 0,$(shell id -u)),--allow-root,)
 

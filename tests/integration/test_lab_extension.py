@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser import launch_chromium
 from jupyter_lab import KERNEL_IDLE, running_lab
 
 pytestmark = pytest.mark.integration
@@ -52,16 +51,6 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, Pa
     subprocess.run([sys.executable, str(ROOT / "scripts" / "lab_tour.py"), str(root)], check=True, capture_output=True)
     with running_lab(root, logs) as (url, token):
         yield url, token, root
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = launch_chromium(pw)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

@@ -142,6 +142,13 @@ class ScanHandler(NbsecHandler):
         else:
             self._body += chunk
 
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        # A refusal can come before the body was read (authentication, XSRF, a declared size over the limit):
+        # the rest of the body may still be on the wire, and tornado drops the connection after answering. Say
+        # so, or a client that reuses the connection for its next request reads "connection reset".
+        self.set_header("Connection", "close")
+        super().write_error(status_code, **kwargs)
+
     def _body_too_large(self) -> ApiError:
         limit = self.limits.max_body_bytes
         return ApiError(

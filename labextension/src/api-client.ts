@@ -4,6 +4,8 @@
 // passes ServerConnection.makeRequest, which adds the token and the XSRF header. Every call has a
 // deadline, so a server that went away or hangs gives a message instead of a spinner that never stops.
 
+import { isRecord } from './json';
+import { reportProblem } from './report-guard';
 import { NbsecReportV1 } from './report-types';
 
 /** What the UI needs to show a failure: nbsec's JSON error body, or one made up from what happened. */
@@ -55,10 +57,12 @@ export class NbsecClient {
       payload.only = body.only;
     }
     const data = await this.call('scan', { method: 'POST', body: JSON.stringify(payload) });
-    if (!isReportLike(data)) {
+    // The renderers' own guard: the panel model and the views rely on the shape it checks.
+    const problem = reportProblem(data);
+    if (problem !== null) {
       throw new NbsecApiError(
         'bad-answer',
-        'the nbsec server answered a scan with something that is not a Report',
+        `the nbsec server answered a scan with something that is not a Report (${problem})`,
         'check that the server runs the same nbsec version as this extension (pip show nbsec)',
         null
       );
@@ -148,19 +152,9 @@ async function parseAnswer(response: Response): Promise<unknown> {
 }
 
 function isErrorBody(body: unknown): body is { code: string; message: string; hint: string } {
-  if (typeof body !== 'object' || body === null) {
-    return false;
-  }
-  const b = body as Record<string, unknown>;
-  return typeof b.code === 'string' && typeof b.message === 'string' && typeof b.hint === 'string';
-}
-
-function isReportLike(data: unknown): boolean {
-  if (typeof data !== 'object' || data === null) {
-    return false;
-  }
-  const d = data as Record<string, unknown>;
-  return typeof d.schema_version === 'string' && Array.isArray(d.findings) && Array.isArray(d.errors);
+  return (
+    isRecord(body) && typeof body.code === 'string' && typeof body.message === 'string' && typeof body.hint === 'string'
+  );
 }
 
 function errorText(error: unknown): string {

@@ -6,6 +6,7 @@
 // src is an inline base64 PNG.
 import { h, svg } from './dom';
 import type { Figure } from './report-types';
+import { isRecord } from './json';
 
 export const MAX_SERIES = 50;
 export const MAX_POINTS = 5000;
@@ -34,9 +35,6 @@ export function isPngDataUri(src: unknown): src is string {
 
 type Dict = Record<string, unknown>;
 
-function isDict(value: unknown): value is Dict {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function isFiniteNumber(value: unknown): value is number {
   return typeof value === 'number' && Number.isFinite(value);
@@ -63,7 +61,7 @@ function note(message: string): HTMLElement {
 /** The figure as a <figure> with its title as caption; malformed data gives a note in place of the drawing. */
 export function renderFigure(fig: Figure | unknown): HTMLElement {
   const figure = h('figure', { className: 'nbsec-figure' });
-  if (!isDict(fig)) {
+  if (!isRecord(fig)) {
     figure.appendChild(note('(figure data not readable)'));
     return figure;
   }
@@ -74,7 +72,7 @@ export function renderFigure(fig: Figure | unknown): HTMLElement {
   }
   figure.appendChild(h('figcaption', { className: 'nbsec-figure-title' }, title));
   try {
-    if (!isDict(fig.data)) {
+    if (!isRecord(fig.data)) {
       throw new FigureDataError('no data');
     }
     const body = drawBody(String(fig.kind), title, fig.data);
@@ -222,7 +220,7 @@ function readLineSeries(data: Dict): { series: LineSeries[]; truncated: boolean 
   let budget = MAX_POINTS;
   let truncated = data.series.length > MAX_SERIES;
   for (const raw of data.series.slice(0, MAX_SERIES)) {
-    if (!isDict(raw) || !Array.isArray(raw.x) || !Array.isArray(raw.y)) {
+    if (!isRecord(raw) || !Array.isArray(raw.x) || !Array.isArray(raw.y)) {
       throw new FigureDataError('figure data not readable: a series without x and y');
     }
     const count = Math.min(raw.x.length, raw.y.length, budget);
@@ -318,7 +316,7 @@ function barChart(title: string, data: Dict): Element {
   }
   const categories = data.categories.slice(0, MAX_CATEGORIES).map(c => (typeof c === 'string' ? c : String(c)));
   const rawSeries = data.series.slice(0, MAX_SERIES);
-  if (rawSeries.some(s => !isDict(s) || !Array.isArray(s.values))) {
+  if (rawSeries.some(s => !isRecord(s) || !Array.isArray(s.values))) {
     throw new FigureDataError('figure data not readable: a series without values');
   }
   const series = (rawSeries as Dict[]).map(s => ({ name: text(s.name), values: (s.values as unknown[]).slice(0, categories.length) }));
@@ -388,7 +386,7 @@ function imageGrid(data: Dict): Element {
   }
   const body = h('tbody');
   for (const row of data.rows.slice(0, MAX_GRID_ROWS)) {
-    if (!isDict(row) || !Array.isArray(row.images)) {
+    if (!isRecord(row) || !Array.isArray(row.images)) {
       throw new FigureDataError('figure data not readable: a row without images');
     }
     const tr = h('tr', null, h('th', { attrs: { scope: 'row' } }, text(row.label)));
@@ -407,8 +405,8 @@ function imageGrid(data: Dict): Element {
 }
 
 function gridCell(image: unknown): HTMLElement {
-  const caption = isDict(image) ? text(image.caption) : '';
-  const src = isDict(image) ? image.src : undefined;
+  const caption = isRecord(image) ? text(image.caption) : '';
+  const src = isRecord(image) ? image.src : undefined;
   if (!isPngDataUri(src)) {
     // Only inline PNGs are drawn: a URL would be fetched when the report opens, anything else is not an image.
     return h('td', { className: 'nbsec-grid-cell' }, h('span', { className: 'nbsec-figure-note' }, '(image left out: not an inline PNG)'), h('br'), h('small', null, caption));

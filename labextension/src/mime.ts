@@ -7,7 +7,8 @@
 import { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { Widget } from '@lumino/widgets';
 
-import { REPORT_MIME, renderReportInto, THREAT_MODEL_MIME_TYPE, renderThreatModelInto } from './render';
+import { REPORT_MIME, renderReportInto, renderThreatModelInto } from './render';
+import { THREAT_MODEL_MIME } from './threatmodel-notebook';
 
 const RANK = 20;
 
@@ -46,7 +47,7 @@ const extensions: IRenderMime.IExtension[] = [
   {
     id: 'nbsec:threatmodel-renderer',
     description: 'Renders nbsec threat models.',
-    rendererFactory: factory(THREAT_MODEL_MIME_TYPE, renderThreatModelInto),
+    rendererFactory: factory(THREAT_MODEL_MIME, renderThreatModelInto),
     rank: RANK,
     dataType: 'json'
   }

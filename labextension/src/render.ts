@@ -2,12 +2,10 @@
 
 import { renderReport, ReportViewOptions } from './report-view';
 import { Location } from './report-types';
-import { THREAT_MODEL_MIME } from './threatmodel-notebook';
 import { renderThreatModel } from './threatmodel-view';
 import { viewSettings } from './view-settings';
 
 export const REPORT_MIME = 'application/vnd.nbsec.report.v1+json';
-export const THREAT_MODEL_MIME_TYPE = THREAT_MODEL_MIME;
 
 export function reportOptions(onOpenLocation?: (location: Location) => void): ReportViewOptions {
   const settings = viewSettings();

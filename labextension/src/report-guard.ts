@@ -3,13 +3,11 @@
 // types. The first problem found is named, with its place, for the error box.
 import type { NbsecReportV1 } from './report-types';
 import { SEVERITIES, isConfidence, isSeverity } from './severity';
+import { isRecord } from './json';
 
 type Dict = Record<string, unknown>;
 type ItemCheck = (value: unknown, where: string) => string | null;
 
-function isDict(value: unknown): value is Dict {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** A short JSON rendering of a bad value for the message; the message is shown as text. */
 function describeValue(value: unknown): string {
@@ -39,7 +37,7 @@ const LOCATION_NUMBERS = ['cell', 'execution_count', 'line', 'column', 'end_line
 const LOCATION_STRINGS = ['cell_id', 'member', 'element', 'endpoint'];
 
 function findingProblem(value: unknown, where: string): string | null {
-  if (!isDict(value)) {
+  if (!isRecord(value)) {
     return `${where} should be an object`;
   }
   const strings = stringFields(value, where, ['rule_id', 'title', 'evidence', 'remediation', 'fingerprint']);
@@ -53,7 +51,7 @@ function findingProblem(value: unknown, where: string): string | null {
     return `${where}.confidence should be high, medium or low, is ${describeValue(value.confidence)}`;
   }
   const location = value.location;
-  if (!isDict(location)) {
+  if (!isRecord(location)) {
     return `${where}.location should be an object`;
   }
   const locationStrings = stringFields(location, `${where}.location`, ['path'], LOCATION_STRINGS);
@@ -71,7 +69,7 @@ function findingProblem(value: unknown, where: string): string | null {
   }
   for (let i = 0; i < value.references.length; i++) {
     const ref = value.references[i];
-    if (!isDict(ref)) {
+    if (!isRecord(ref)) {
       return `${where}.references[${i}] should be an object`;
     }
     const refStrings = stringFields(ref, `${where}.references[${i}]`, ['framework', 'id'], ['url']);
@@ -101,11 +99,11 @@ function listProblem(data: Dict, name: string, item: ItemCheck, where = name): s
 }
 
 function objectWith(required: string[], optional: string[] = []): ItemCheck {
-  return (value, where) => (isDict(value) ? stringFields(value, where, required, optional) : `${where} should be an object`);
+  return (value, where) => (isRecord(value) ? stringFields(value, where, required, optional) : `${where} should be an object`);
 }
 
 function metricProblem(value: unknown, where: string): string | null {
-  if (!isDict(value)) {
+  if (!isRecord(value)) {
     return `${where} should be an object`;
   }
   const strings = stringFields(value, where, ['name', 'unit']);
@@ -115,14 +113,14 @@ function metricProblem(value: unknown, where: string): string | null {
   if (typeof value.value !== 'number' || !Number.isFinite(value.value)) {
     return `${where}.value should be a number, is ${describeValue(value.value)}`;
   }
-  if (!isDict(value.labels) || !Object.values(value.labels).every(v => typeof v === 'string')) {
+  if (!isRecord(value.labels) || !Object.values(value.labels).every(v => typeof v === 'string')) {
     return `${where}.labels should map names to strings`;
   }
   return null;
 }
 
 function suppressedProblem(value: unknown, where: string): string | null {
-  if (!isDict(value)) {
+  if (!isRecord(value)) {
     return `${where} should be an object`;
   }
   return stringFields(value, where, ['reason'], ['detail']) ?? findingProblem(value.finding, `${where}.finding`);
@@ -130,7 +128,7 @@ function suppressedProblem(value: unknown, where: string): string | null {
 
 /** `nbsec fix`'s section: the view shows its mode, summary and each change's path, summary, status and reason. */
 function fixesProblem(value: unknown): string | null {
-  if (!isDict(value)) {
+  if (!isRecord(value)) {
     return 'fixes should be an object';
   }
   if (value.mode !== 'dry-run' && value.mode !== 'apply') {
@@ -144,13 +142,13 @@ function fixesProblem(value: unknown): string | null {
 
 /** Null when `data` is a Report v1 the view can draw, else what is wrong with it (for the error box). */
 export function reportProblem(data: unknown): string | null {
-  if (!isDict(data)) {
+  if (!isRecord(data)) {
     return `expected a report object, got ${Array.isArray(data) ? 'a list' : describeValue(data)}`;
   }
   if (typeof data.schema_version !== 'string' || !/^1\.\d+$/.test(data.schema_version)) {
     return `schema_version should be 1.x, is ${describeValue(data.schema_version)}`;
   }
-  if (!isDict(data.tool)) {
+  if (!isRecord(data.tool)) {
     return 'tool should be an object';
   }
   const problem =
@@ -166,12 +164,12 @@ export function reportProblem(data: unknown): string | null {
   if (problem) {
     return problem;
   }
-  if (!isDict(data.timings)) {
+  if (!isRecord(data.timings)) {
     return 'timings should be an object';
   }
   if (data.baseline !== undefined) {
     const b = data.baseline;
-    if (!isDict(b) || typeof b.path !== 'string' || !['new', 'fixed', 'unchanged'].every(k => typeof b[k] === 'number')) {
+    if (!isRecord(b) || typeof b.path !== 'string' || !['new', 'fixed', 'unchanged'].every(k => typeof b[k] === 'number')) {
       return 'baseline should hold path, new, fixed and unchanged';
     }
   }

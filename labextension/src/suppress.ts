@@ -9,6 +9,7 @@
 //
 // Pure string and object edits; nothing passed in is mutated.
 
+import { isRecord } from './json';
 import { PanelItem } from './panel-model';
 
 export interface SuppressibleCell {
@@ -155,10 +156,6 @@ export function withMetadataIgnore(metadata: Record<string, unknown>, rule: stri
 }
 
 // --------------------------------------------------------------------------- helpers
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** Python's str() for JSON values, enough for comparing ids (`str(True)` is "True"). */
 function pythonStr(value: unknown): string {

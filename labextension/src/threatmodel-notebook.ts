@@ -8,6 +8,8 @@
 //
 // Pure data helpers; nothing passed in is mutated.
 
+import { isRecord } from './json';
+
 export const THREAT_MODEL_MIME = 'application/vnd.nbsec.threatmodel.v1+json';
 /** The top-level key (and its one version) every threat model starts with (document.py FORMAT_KEY). */
 export const FORMAT_KEY = 'nbsec_threat_model';
@@ -18,9 +20,6 @@ export const METADATA_MODEL_KEY = 'threat_model';
 
 export type ThreatModelData = Record<string, unknown>;
 
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 const LIST_KEYS = ['zones', 'elements', 'flows', 'threats'] as const;
 

@@ -7,7 +7,9 @@
 // Malformed data gives an error box; this module never throws to its caller.
 
 import { Child, h, svg as svgElement } from './dom';
-import { isRecord, threatModelProblem } from './threatmodel-notebook';
+import { isRecord } from './json';
+import { plural } from './report-sections';
+import { threatModelProblem } from './threatmodel-notebook';
 
 export interface ThreatModelViewOptions {
   /** The model shown is the one saved in the notebook's metadata (metadata.nbsec.threat_model). */
@@ -187,9 +189,6 @@ function words(identifier: string): string {
   return identifier.replace(/_/g, ' ');
 }
 
-function plural(count: number, one: string, many = `${one}s`): string {
-  return `${count} ${count === 1 ? one : many}`;
-}
 
 // --------------------------------------------------------------------------- DOM helpers
 

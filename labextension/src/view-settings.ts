@@ -5,6 +5,7 @@
 // keeps up to date from the settings editor.
 
 import { Severity } from './report-types';
+import { isSeverity } from './severity';
 
 export interface ViewSettings {
   scanOnSave: boolean;
@@ -14,12 +15,11 @@ export interface ViewSettings {
 
 export const DEFAULT_SETTINGS: ViewSettings = { scanOnSave: true, minSeverity: 'info', excludedRules: [] };
 
-const SEVERITIES: Severity[] = ['critical', 'high', 'medium', 'low', 'info'];
 let current: ViewSettings = { ...DEFAULT_SETTINGS };
 
 /** Settings from the registry, checked: a hand-edited value of the wrong type falls back to the default. */
 export function parseSettings(raw: Record<string, unknown>): ViewSettings {
-  const minSeverity = SEVERITIES.includes(raw.minSeverity as Severity) ? (raw.minSeverity as Severity) : 'info';
+  const minSeverity = isSeverity(raw.minSeverity) ? raw.minSeverity : DEFAULT_SETTINGS.minSeverity;
   const rules = Array.isArray(raw.excludedRules) ? raw.excludedRules : [];
   return {
     scanOnSave: typeof raw.scanOnSave === 'boolean' ? raw.scanOnSave : DEFAULT_SETTINGS.scanOnSave,

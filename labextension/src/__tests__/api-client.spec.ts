@@ -13,7 +13,18 @@ function answer(status: number, body: unknown, statusText = ''): Promise<Respons
   } as Response);
 }
 
-const REPORT = { schema_version: '1.3', findings: [], errors: [], checks: [], targets: [] };
+const REPORT = {
+  schema_version: '1.3',
+  tool: { name: 'nbsec', version: '0.1.0' },
+  started_at: '2026-12-07T09:00:00Z',
+  finished_at: '2026-12-07T09:00:01Z',
+  targets: [],
+  findings: [],
+  metrics: [],
+  checks: [],
+  errors: [],
+  timings: {}
+};
 
 async function failure(promise: Promise<unknown>): Promise<NbsecApiError> {
   try {
@@ -81,6 +92,7 @@ test('a server that never answers is given up on at the deadline', async () => {
 test('an answer that is not a Report is an error naming a version mismatch', async () => {
   const error = await failure(new NbsecClient(() => answer(200, { hello: 'world' })).scan({ path: 'a' }));
   expect(error.code).toBe('bad-answer');
+  expect(error.message).toContain('not a Report (');
   expect(error.hint).toContain('pip show nbsec');
 });
 

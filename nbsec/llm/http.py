@@ -138,6 +138,13 @@ def _retry_after(response: httpx.Response) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
+# The request policy's defaults, shared by every target built on HttpClient (the CLI's options show the same).
+DEFAULT_TIMEOUT_S = 30.0
+DEFAULT_RETRIES = 2
+DEFAULT_BACKOFF_S = 0.5
+DEFAULT_CONCURRENCY = 4
+
+
 class HttpClient:
     """One httpx.Client for one target, with the policy above. Thread-safe; `close()` when done."""
 
@@ -147,10 +154,10 @@ class HttpClient:
         *,
         api_key_env: str | None = None,
         headers: Mapping[str, str] | None = None,
-        timeout: float = 30.0,
-        retries: int = 2,
-        backoff: float = 0.5,
-        concurrency: int = 4,
+        timeout: float = DEFAULT_TIMEOUT_S,
+        retries: int = DEFAULT_RETRIES,
+        backoff: float = DEFAULT_BACKOFF_S,
+        concurrency: int = DEFAULT_CONCURRENCY,
         rate: float | None = None,
     ) -> None:
         check_url(url)

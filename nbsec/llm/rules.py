@@ -45,6 +45,35 @@ HARDENED = "demo LLM app (nbsec.llm.demo_app.DemoApp), --hardened (nbsec's guard
 PROBE_REMEDIATION_TAIL = " Re-run `nbsec llm` against the app (or `%aisec llm`) and keep the report with the release."
 
 
+def _llm_rule(
+    number: int,
+    title: str,
+    severity: Severity,
+    description: str,
+    remediation: str,
+    references: tuple[Reference, ...],
+    trigger: str,
+    clean: str,
+    tag: str,
+    confidence: Confidence = Confidence.HIGH,
+) -> Rule:
+    """The fields every NBSEC-LLM rule shares (id, category, scanner), around what each one says."""
+    return Rule(
+        id=f"NBSEC-LLM-{number:03d}",
+        title=title,
+        severity=severity,
+        confidence=confidence,
+        category="LLM applications",
+        scanner=SCANNER,
+        description=description,
+        remediation=remediation,
+        references=references,
+        sample_trigger=trigger,
+        sample_clean=clean,
+        tags=("llm", tag),
+    )
+
+
 def _probe_rule(
     number: int,
     title: str,
@@ -54,19 +83,16 @@ def _probe_rule(
     references: tuple[Reference, ...],
     severity: Severity = Severity.HIGH,
 ) -> Rule:
-    return Rule(
-        id=f"NBSEC-LLM-{number:03d}",
-        title=title,
-        severity=severity,
-        confidence=Confidence.HIGH,
-        category="LLM applications",
-        scanner=SCANNER,
-        description=description,
-        remediation=remediation + PROBE_REMEDIATION_TAIL,
-        references=references,
-        sample_trigger=f"{VULNERABLE}, probe family {family}",
-        sample_clean=f"{HARDENED}, probe family {family}",
-        tags=("llm", family),
+    return _llm_rule(
+        number,
+        title,
+        severity,
+        description,
+        remediation + PROBE_REMEDIATION_TAIL,
+        references,
+        trigger=f"{VULNERABLE}, probe family {family}",
+        clean=f"{HARDENED}, probe family {family}",
+        tag=family,
     )
 
 
@@ -183,13 +209,10 @@ RAG_ACCESS = _probe_rule(
     (LLM08, LLM02, ATLAS_AI_SERVICES, CWE_AUTHZ),
 )
 
-EXTRACTION_PATTERN = Rule(
-    id="NBSEC-LLM-011",
-    title="A client's prompts look like extraction",
-    severity=Severity.MEDIUM,
-    confidence=Confidence.MEDIUM,
-    category="LLM applications",
-    scanner=SCANNER,
+EXTRACTION_PATTERN = _llm_rule(
+    11,
+    "A client's prompts look like extraction",
+    Severity.MEDIUM,
     description=(
         "In the guard's log, one client sent bursts of near-duplicate prompts or prompts varied systematically "
         "(the same text with one part changed), the pattern of system-prompt extraction, model extraction and "
@@ -200,17 +223,15 @@ EXTRACTION_PATTERN = Rule(
         "on a schedule and alert on NBSEC-LLM-011."
     ),
     references=(ATLAS_EXTRACT_MODEL, ATLAS_SYSTEM_PROMPT, ATLAS_API_ACCESS, LLM10),
-    sample_trigger="guard log: one client, 40 near-duplicate prompts in 60 s",
-    sample_clean="guard log: one client, 40 different questions over a day",
-    tags=("llm", "monitor"),
-)
-ATTACK_TRAFFIC = Rule(
-    id="NBSEC-LLM-012",
-    title="The guard saw attacks",
-    severity=Severity.LOW,
+    trigger="guard log: one client, 40 near-duplicate prompts in 60 s",
+    clean="guard log: one client, 40 different questions over a day",
+    tag="monitor",
     confidence=Confidence.MEDIUM,
-    category="LLM applications",
-    scanner=SCANNER,
+)
+ATTACK_TRAFFIC = _llm_rule(
+    12,
+    "The guard saw attacks",
+    Severity.LOW,
     description=(
         "The guard's log holds blocked inputs or filtered outputs: injection attempts, extraction requests, "
         "leaks it redacted. The finding gives the block rate and the families seen; severity rises with the rate."
@@ -220,28 +241,16 @@ ATTACK_TRAFFIC = Rule(
         "filtered, the app itself leaks: fix it at the source, not only in the guard."
     ),
     references=(LLM01, LLM02, ATLAS_DIRECT, NIST_SECURITY),
-    sample_trigger="guard log with 10 blocked injection attempts among 50 verdicts",
-    sample_clean="guard log with 50 allowed verdicts",
-    tags=("llm", "monitor"),
+    trigger="guard log with 10 blocked injection attempts among 50 verdicts",
+    clean="guard log with 50 allowed verdicts",
+    tag="monitor",
+    confidence=Confidence.MEDIUM,
 )
 
 
 def _endpoint_rule(number: int, title: str, severity: Severity, description: str, remediation: str,
                    references: tuple[Reference, ...], trigger: str, clean: str) -> Rule:  # fmt: skip
-    return Rule(
-        id=f"NBSEC-LLM-{number:03d}",
-        title=title,
-        severity=severity,
-        confidence=Confidence.HIGH,
-        category="LLM applications",
-        scanner=SCANNER,
-        description=description,
-        remediation=remediation,
-        references=references,
-        sample_trigger=trigger,
-        sample_clean=clean,
-        tags=("llm", "endpoint"),
-    )
+    return _llm_rule(number, title, severity, description, remediation, references, trigger, clean, "endpoint")
 
 
 UNAUTHENTICATED_ENDPOINT = _endpoint_rule(

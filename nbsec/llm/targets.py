@@ -17,7 +17,14 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from nbsec.errors import UsageError
-from nbsec.llm.http import HttpClient, display_url
+from nbsec.llm.http import (
+    DEFAULT_BACKOFF_S,
+    DEFAULT_CONCURRENCY,
+    DEFAULT_RETRIES,
+    DEFAULT_TIMEOUT_S,
+    HttpClient,
+    display_url,
+)
 from nbsec.llm.types import Message, Reply, Target, TargetError, Tool, ToolCall
 
 __all__ = ["CallableTarget", "OpenAITarget", "RestTarget", "callable_target", "parse_reply", "resolve_target"]
@@ -218,10 +225,10 @@ class OpenAITarget:
         api_key_env: str | None = None,
         user: str | None = None,
         tools: Sequence[Tool] = (),
-        timeout: float = 30.0,
-        retries: int = 2,
-        backoff: float = 0.5,
-        concurrency: int = 4,
+        timeout: float = DEFAULT_TIMEOUT_S,
+        retries: int = DEFAULT_RETRIES,
+        backoff: float = DEFAULT_BACKOFF_S,
+        concurrency: int = DEFAULT_CONCURRENCY,
         rate: float | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> None:
@@ -299,10 +306,10 @@ class RestTarget:
         method: str = "POST",
         headers: Mapping[str, str] | None = None,
         api_key_env: str | None = None,
-        timeout: float = 30.0,
-        retries: int = 2,
-        backoff: float = 0.5,
-        concurrency: int = 4,
+        timeout: float = DEFAULT_TIMEOUT_S,
+        retries: int = DEFAULT_RETRIES,
+        backoff: float = DEFAULT_BACKOFF_S,
+        concurrency: int = DEFAULT_CONCURRENCY,
         rate: float | None = None,
     ) -> None:
         if "$INPUT" not in template and "$MESSAGES" not in template:

@@ -296,3 +296,13 @@ def test_a_follow_up_turn_without_an_answer_is_an_error_unless_the_attack_alread
     assert _metric(report, TwoTurnProbe.id).labels["attempts"] == "1"  # attempt 0: unanswered, never a pass
     assert len(report.findings) == 1 and "turn 1 of 1" not in report.findings[0].evidence
     assert report.errors and "1 of 2 attempt(s) got no answer" in report.checks[0].detail
+
+
+def test_the_cli_shows_the_request_defaults_the_targets_use() -> None:
+    # `nbsec llm --help` prints these defaults; the CLI keeps its own literals so that it does not import httpx.
+    from nbsec.commands.llm import llm_group
+    from nbsec.llm.http import DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT_S
+
+    defaults = {p.name: p.default for p in llm_group.params}
+    assert defaults["timeout"] == DEFAULT_TIMEOUT_S
+    assert defaults["concurrency"] == DEFAULT_CONCURRENCY
